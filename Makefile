@@ -1,0 +1,66 @@
+# wraparound — the two commands are `make demo` and `make test` (README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+# The demo and the browser tests serve over plain http on 127.0.0.1, with DEBUG on.
+DEV_ENV := DEBUG=true
+
+.PHONY: help install demo serve test test-unit test-e2e lint format static migrate seed clean chromium
+
+help:
+	@echo "make demo   install, build static assets, migrate, load the small demo network, serve on :$(PORT)"
+	@echo "make test   install what tests need and run the whole suite (unit, integration, browser)"
+	@echo "make lint   ruff (lint + format check) and mypy"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+static: install
+	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+migrate: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo --profile small --seed 1
+
+serve:
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+demo: install static migrate seed serve
+
+chromium:
+	@bash scripts/ensure-chromium
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+test-unit: install
+	$(BIN)/python -m pytest --ignore=e2e
+
+test-e2e: install chromium
+	$(BIN)/python -m pytest e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules var/static

@@ -1,0 +1,211 @@
+"""The one place that decides who sees what.
+
+Every selector starts from these functions. A user's grants are read once per request (one
+query) and kept on the user object. Objects a user may not see are a 404 (`get_*_for_user`),
+never a 403 that would confirm they exist; a page a user's role does not open is a 403
+(`PermissionDenied`) only when it names nothing the user could not already see.
+
+Superusers are not given tenant data here: they use the Django admin (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Coalition, Community, Membership, Network, Organization, School
+from .roles import NETWORK_WIDE_ROLES, PARTNER_ROLES, SCHOOL_ROLES, STUDENT_DATA_ROLES, Role
+
+_CACHE_ATTR = "_wraparound_grants"
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one user holds, by role and scope (ids only)."""
+
+    roles: frozenset[str] = frozenset()
+    networks: frozenset[int] = frozenset()  # any active membership
+    network_roles: dict[str, frozenset[int]] = field(default_factory=dict)  # role → network ids
+    school_roles: dict[str, frozenset[int]] = field(default_factory=dict)  # role → school ids
+    organization_roles: dict[str, frozenset[int]] = field(default_factory=dict)
+    coalition_roles: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def networks_with(self, *roles: str) -> frozenset[int]:
+        return frozenset().union(*(self.network_roles.get(r, frozenset()) for r in roles))
+
+    def schools_with(self, *roles: str) -> frozenset[int]:
+        return frozenset().union(*(self.school_roles.get(r, frozenset()) for r in roles))
+
+    def organizations_with(self, *roles: str) -> frozenset[int]:
+        return frozenset().union(*(self.organization_roles.get(r, frozenset()) for r in roles))
+
+    def coalitions_with(self, *roles: str) -> frozenset[int]:
+        return frozenset().union(*(self.coalition_roles.get(r, frozenset()) for r in roles))
+
+    @property
+    def network_wide(self) -> frozenset[int]:
+        """Networks in which the user sees every school: admins, evaluators, network supervisors."""
+        return self.networks_with(*NETWORK_WIDE_ROLES, Role.CLINICAL_SUPERVISOR)
+
+    @property
+    def sees_student_data(self) -> bool:
+        return bool(self.roles & STUDENT_DATA_ROLES)
+
+
+def grants(user: Any) -> Grants:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Grants()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    rows = Membership.objects.filter(user=user, is_active=True).values_list(
+        "role", "network_id", "school_id", "organization_id", "coalition_id"
+    )
+    networks: set[int] = set()
+    by_scope: dict[str, dict[str, set[int]]] = {
+        "network": defaultdict(set), "school": defaultdict(set),
+        "organization": defaultdict(set), "coalition": defaultdict(set),
+    }
+    roles: set[str] = set()
+    for role, network_id, school_id, organization_id, coalition_id in rows:
+        roles.add(role)
+        networks.add(network_id)
+        if school_id:
+            by_scope["school"][role].add(school_id)
+        elif organization_id:
+            by_scope["organization"][role].add(organization_id)
+        elif coalition_id:
+            by_scope["coalition"][role].add(coalition_id)
+        else:
+            by_scope["network"][role].add(network_id)
+
+    def freeze(d: dict[str, set[int]]) -> dict[str, frozenset[int]]:
+        return {k: frozenset(v) for k, v in d.items()}
+
+    result = Grants(
+        roles=frozenset(roles),
+        networks=frozenset(networks),
+        network_roles=freeze(by_scope["network"]),
+        school_roles=freeze(by_scope["school"]),
+        organization_roles=freeze(by_scope["organization"]),
+        coalition_roles=freeze(by_scope["coalition"]),
+    )
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def forget(user: Any) -> None:
+    """Drop the cached grants (after a membership changes within a request)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _get_or_404(qs: QuerySet[Any], pk: Any) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- networks ----------------------------------------------------------------------------------
+
+
+def visible_networks(user: Any) -> QuerySet[Network]:
+    """Networks in which the user holds any role (their name and public facts)."""
+    return Network.objects.filter(id__in=grants(user).networks)
+
+
+def administered_networks(user: Any) -> QuerySet[Network]:
+    """Networks whose communities and schools the user sees as a whole."""
+    return Network.objects.filter(id__in=grants(user).network_wide)
+
+
+def get_network_for_user(user: Any, slug: str) -> Network:
+    """A network the user sees as a whole; 404 outside their networks, 403 for a member whose role
+    does not open the network view (they already know the network exists)."""
+    g = grants(user)
+    network = Network.objects.filter(slug=slug, id__in=g.networks).first()
+    if network is None:
+        raise Http404
+    if network.id not in g.network_wide:
+        raise PermissionDenied
+    return network
+
+
+def is_network_admin(user: Any, network_id: int) -> bool:
+    return network_id in grants(user).networks_with(Role.NETWORK_ADMIN)
+
+
+# --- communities and schools ----------------------------------------------------------------------
+
+
+def _school_filter(user: Any) -> Q:
+    g = grants(user)
+    return Q(network_id__in=g.network_wide) | Q(id__in=g.schools_with(*SCHOOL_ROLES))
+
+
+def can_list_schools(user: Any) -> bool:
+    g = grants(user)
+    return bool(g.network_wide or g.schools_with(*SCHOOL_ROLES))
+
+
+def visible_schools(user: Any) -> QuerySet[School]:
+    if not can_list_schools(user):
+        return School.objects.none()
+    return School.objects.filter(_school_filter(user))
+
+
+def get_school_for_user(user: Any, pk: Any) -> School:
+    return _get_or_404(visible_schools(user).select_related("network", "community", "feeder_to"), pk)
+
+
+def visible_communities(user: Any) -> QuerySet[Community]:
+    g = grants(user)
+    school_ids = g.schools_with(*SCHOOL_ROLES)
+    coalition_ids = g.coalitions_with(Role.COALITION_MEMBER)
+    return Community.objects.filter(
+        Q(network_id__in=g.network_wide)
+        | Q(schools__id__in=school_ids)
+        | Q(coalitions__id__in=coalition_ids)
+    ).distinct()
+
+
+# --- organizations and coalitions -----------------------------------------------------------------
+
+
+def visible_organizations(user: Any) -> QuerySet[Organization]:
+    """Network admins see every partner of their network; partner users see their own."""
+    g = grants(user)
+    return Organization.objects.filter(
+        Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(id__in=g.organizations_with(*PARTNER_ROLES))
+    )
+
+
+def get_organization_for_user(user: Any, pk: Any) -> Organization:
+    return _get_or_404(visible_organizations(user).select_related("network"), pk)
+
+
+def visible_coalitions(user: Any) -> QuerySet[Coalition]:
+    g = grants(user)
+    return Coalition.objects.filter(
+        Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(id__in=g.coalitions_with(Role.COALITION_MEMBER))
+    )
+
+
+def get_coalition_for_user(user: Any, pk: Any) -> Coalition:
+    return _get_or_404(visible_coalitions(user).select_related("network", "community"), pk)
+
+
+# --- two-factor ---------------------------------------------------------------------------------
+
+
+def requires_two_factor(user: Any) -> bool:
+    """Whether this user must verify a second factor (when the setting makes it mandatory)."""
+    return grants(user).sees_student_data
