@@ -56,7 +56,7 @@ test-e2e: install chromium
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	$(DEV_ENV) $(BIN)/mypy .
 
 format: install
 	$(BIN)/ruff check --fix .

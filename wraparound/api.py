@@ -70,8 +70,12 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(DjangoValidationError)
 def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return _error(request, "The request is not valid.", 400,
-                  errors=[{"field": k, "message": " ".join(v)} for k, v in errors.items()])
+    return _error(
+        request,
+        "The request is not valid.",
+        400,
+        errors=[{"field": k, "message": " ".join(v)} for k, v in errors.items()],
+    )
 
 
 @api.exception_handler(PermissionDenied)
@@ -81,7 +85,9 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, "Sign in, or send a personal API token as 'Authorization: Bearer <token>'.", 401)
+    return _error(
+        request, "Sign in, or send a personal API token as 'Authorization: Bearer <token>'.", 401
+    )
 
 
 api.add_router("/", core_router)

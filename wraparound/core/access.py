@@ -68,8 +68,10 @@ def grants(user: Any) -> Grants:
     )
     networks: set[int] = set()
     by_scope: dict[str, dict[str, set[int]]] = {
-        "network": defaultdict(set), "school": defaultdict(set),
-        "organization": defaultdict(set), "coalition": defaultdict(set),
+        "network": defaultdict(set),
+        "school": defaultdict(set),
+        "organization": defaultdict(set),
+        "coalition": defaultdict(set),
     }
     roles: set[str] = set()
     for role, network_id, school_id, organization_id, coalition_id in rows:
@@ -161,7 +163,9 @@ def visible_schools(user: Any) -> QuerySet[School]:
 
 
 def get_school_for_user(user: Any, pk: Any) -> School:
-    return _get_or_404(visible_schools(user).select_related("network", "community", "feeder_to"), pk)
+    return _get_or_404(
+        visible_schools(user).select_related("network", "community", "feeder_to"), pk
+    )
 
 
 def visible_communities(user: Any) -> QuerySet[Community]:

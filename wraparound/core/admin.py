@@ -1,7 +1,15 @@
 from django.contrib import admin
 
 from .models import (
-    ApiToken, AuditEvent, Coalition, Community, Disclosure, Membership, Network, Organization, School,
+    ApiToken,
+    AuditEvent,
+    Coalition,
+    Community,
+    Disclosure,
+    Membership,
+    Network,
+    Organization,
+    School,
     SchoolYear,
 )
 
@@ -60,13 +68,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class ReadOnlyLogAdmin(admin.ModelAdmin):
     """Logs are append-only, even for superusers."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -1,5 +1,6 @@
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -79,10 +80,13 @@ class SchoolOut(Schema):
 
 @router.get("/me", response=MeOut, summary="Who I am and the roles I hold")
 def me(request: HttpRequest) -> Any:
-    user = request.user
+    user = cast(User, request.user)  # the API's auth classes let only signed-in users through
     return {
-        "id": user.pk, "username": user.get_username(), "email": user.email,  # type: ignore[union-attr]
-        "first_name": user.first_name, "last_name": user.last_name,  # type: ignore[union-attr]
+        "id": user.pk,
+        "username": user.get_username(),
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
         "memberships": list(selectors.membership_list(user)),
     }
 
@@ -96,9 +100,12 @@ def networks(request: HttpRequest) -> Any:
 
 @router.get("/schools", response=list[SchoolOut], summary="Schools I may see")
 @paginate(PageNumberPagination, page_size=50)
-def schools(request: HttpRequest, community: int | None = None, network: int | None = None,
-            q: str = "") -> Any:
-    return selectors.school_list(request.user, community_id=community, network_id=network, query=q.strip())
+def schools(
+    request: HttpRequest, community: int | None = None, network: int | None = None, q: str = ""
+) -> Any:
+    return selectors.school_list(
+        request.user, community_id=community, network_id=network, query=q.strip()
+    )
 
 
 @router.get("/schools/{school_id}", response=SchoolOut, summary="One school")

@@ -30,7 +30,10 @@ class Grade(models.TextChoices):
 
 # Ungraded/Other have no place in the sequence; spans are drawn between ordered grades only.
 GRADE_ORDER: dict[str, int] = {
-    code: i for i, code in enumerate(["IT", "PR", "PK", "TK", "KG", *[f"{n:02d}" for n in range(1, 14)], "PS"])
+    code: i
+    for i, code in enumerate(
+        ["IT", "PR", "PK", "TK", "KG", *[f"{n:02d}" for n in range(1, 14)], "PS"]
+    )
 }
 
 

@@ -23,7 +23,7 @@ class RequireTwoFactorMiddleware:
         if (
             settings.WRAPAROUND_REQUIRE_2FA
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
             and not request.path.startswith(_EXEMPT_PREFIXES)
             and access.requires_two_factor(user)
         ):

@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .grades import GRADE_ORDER, Grade, grade_span_label, grades_in_span
 from .roles import ROLE_SCOPES, Role, Scope
@@ -24,9 +25,14 @@ from .roles import ROLE_SCOPES, Role, Scope
 SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
 
-def share_field(verbose_name: str) -> models.DecimalField:
+def share_field(verbose_name: StrOrPromise) -> models.DecimalField:
     return models.DecimalField(
-        verbose_name, max_digits=5, decimal_places=4, null=True, blank=True, validators=SHARE,
+        verbose_name,
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=SHARE,
         help_text=_("A share between 0 and 1."),
     )
 
@@ -59,7 +65,9 @@ class Community(models.Model):
         ordering = ["network", "code"]
         verbose_name_plural = "communities"
         constraints = [
-            models.UniqueConstraint(fields=["network", "code"], name="community_code_unique_in_network")
+            models.UniqueConstraint(
+                fields=["network", "code"], name="community_code_unique_in_network"
+            )
         ]
 
     def __str__(self) -> str:
@@ -78,15 +86,27 @@ class School(models.Model):
     state_province = models.CharField(_("state"), max_length=50, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
     feeder_to = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="feeders",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feeders",
         verbose_name=_("feeds into"),
     )
     is_community_school = models.BooleanField(_("community school"), default=False)
@@ -100,7 +120,9 @@ class School(models.Model):
     class Meta:
         ordering = ["network", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["network", "code"], name="school_code_unique_in_network")
+            models.UniqueConstraint(
+                fields=["network", "code"], name="school_code_unique_in_network"
+            )
         ]
         indexes = [models.Index(fields=["network", "community"])]
 
@@ -116,9 +138,9 @@ class School(models.Model):
                 errors["feeder_to"] = _("A school cannot feed into itself.")
             elif self.feeder_to is not None and self.feeder_to.network_id != self.network_id:
                 errors["feeder_to"] = _("The receiving school belongs to another network.")
-        if self.grade_low in GRADE_ORDER and self.grade_high in GRADE_ORDER:
-            if GRADE_ORDER[self.grade_low] > GRADE_ORDER[self.grade_high]:
-                errors["grade_high"] = _("The highest grade comes before the lowest grade.")
+        low, high = GRADE_ORDER.get(self.grade_low), GRADE_ORDER.get(self.grade_high)
+        if low is not None and high is not None and low > high:
+            errors["grade_high"] = _("The highest grade comes before the lowest grade.")
         if errors:
             raise ValidationError(errors)
 
@@ -147,10 +169,13 @@ class SchoolYear(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["network", "end_year"], name="school_year_unique"),
             models.UniqueConstraint(
-                fields=["network"], condition=models.Q(is_current=True), name="one_current_school_year"
+                fields=["network"],
+                condition=models.Q(is_current=True),
+                name="one_current_school_year",
             ),
             models.CheckConstraint(
-                condition=models.Q(end_date__gt=models.F("start_date")), name="school_year_ends_after_start"
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="school_year_ends_after_start",
             ),
         ]
 
@@ -202,10 +227,14 @@ class Membership(models.Model):
     """A user's role at one scope. Every membership names its network, whatever its scope, so that
     tenancy is one indexed column away from every role."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
-    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
@@ -213,7 +242,10 @@ class Membership(models.Model):
         Coalition, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
     title = models.CharField(
-        _("title"), max_length=100, blank=True, help_text=_("e.g. social worker, counselor, teacher")
+        _("title"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. social worker, counselor, teacher"),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -225,16 +257,40 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(school__isnull=True, organization__isnull=True, coalition__isnull=True)
-                    | models.Q(school__isnull=False, organization__isnull=True, coalition__isnull=True)
-                    | models.Q(school__isnull=True, organization__isnull=False, coalition__isnull=True)
-                    | models.Q(school__isnull=True, organization__isnull=True, coalition__isnull=False)
+                    | models.Q(
+                        school__isnull=False, organization__isnull=True, coalition__isnull=True
+                    )
+                    | models.Q(
+                        school__isnull=True, organization__isnull=False, coalition__isnull=True
+                    )
+                    | models.Q(
+                        school__isnull=True, organization__isnull=True, coalition__isnull=False
+                    )
                 ),
                 name="membership_single_scope",
             ),
+            # One membership per user, role and scope object (partial indexes work on SQLite too).
             models.UniqueConstraint(
-                fields=["user", "role", "network", "school", "organization", "coalition"],
-                name="membership_unique",
-                nulls_distinct=False,
+                fields=["user", "role", "network"],
+                condition=models.Q(
+                    school__isnull=True, organization__isnull=True, coalition__isnull=True
+                ),
+                name="membership_unique_network",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "school"],
+                condition=models.Q(school__isnull=False),
+                name="membership_unique_school",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"],
+                condition=models.Q(organization__isnull=False),
+                name="membership_unique_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "coalition"],
+                condition=models.Q(coalition__isnull=False),
+                name="membership_unique_coalition",
             ),
         ]
         indexes = [models.Index(fields=["user", "is_active"])]
@@ -279,9 +335,13 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    network = models.ForeignKey(Network, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    network = models.ForeignKey(
+        Network, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=80)
-    target_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     target_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("target_type", "target_id")
     data = models.JSONField(default=dict, blank=True)
@@ -289,7 +349,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["network", "-created_at"]), models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["network", "-created_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
@@ -318,12 +381,18 @@ class Disclosure(models.Model):
     subject = GenericForeignKey("subject_type", "subject_id")
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("The party the record was disclosed to, when the viewer acts for a partner."),
     )
     basis = models.CharField(max_length=32, choices=DisclosureBasis.choices)
     # The agreement or consent that allowed it (the students issue links the concrete records).
-    basis_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    basis_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     basis_id = models.PositiveBigIntegerField(null=True, blank=True)
     basis_record = GenericForeignKey("basis_type", "basis_id")
     fields = models.JSONField(default=list, help_text=_("The data elements shown."))
@@ -334,7 +403,8 @@ class Disclosure(models.Model):
         indexes = [models.Index(fields=["subject_type", "subject_id", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.viewer} saw {self.subject_type} {self.subject_id}"
+        when = f"{self.created_at:%Y-%m-%d %H:%M}"
+        return f"{when} {self.viewer} saw {self.subject_type} {self.subject_id}"
 
 
 def _token_hash(raw: str) -> str:
@@ -345,7 +415,9 @@ def _token_hash(raw: str) -> str:
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the token is shown once, at creation."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=16, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)

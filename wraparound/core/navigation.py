@@ -43,9 +43,15 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         for org_id, name in Organization.objects.filter(id__in=org_ids).values_list("id", "name"):
             items.append(NavItem(name, reverse("organization_detail", args=[org_id])))
     coalition_ids = sorted(g.coalitions_with(Role.COALITION_MEMBER))
-    for coalition_id, name in Coalition.objects.filter(id__in=coalition_ids).values_list("id", "name"):
-        items.append(NavItem(name if len(coalition_ids) > 1 else _("Coalition"),
-                             reverse("coalition_detail", args=[coalition_id])))
+    for coalition_id, name in Coalition.objects.filter(id__in=coalition_ids).values_list(
+        "id", "name"
+    ):
+        items.append(
+            NavItem(
+                name if len(coalition_ids) > 1 else _("Coalition"),
+                reverse("coalition_detail", args=[coalition_id]),
+            )
+        )
     items.append(NavItem(_("API"), reverse("api-v1:openapi-view")))
     items.append(NavItem(_("Account"), reverse("account")))
     return items

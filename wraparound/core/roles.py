@@ -50,9 +50,7 @@ STUDENT_DATA_ROLES: frozenset[str] = frozenset(
     }
 )
 
-NETWORK_WIDE_ROLES: frozenset[str] = frozenset(
-    {Role.NETWORK_ADMIN, Role.NETWORK_EVALUATOR}
-)
+NETWORK_WIDE_ROLES: frozenset[str] = frozenset({Role.NETWORK_ADMIN, Role.NETWORK_EVALUATOR})
 SCHOOL_ROLES: frozenset[str] = frozenset(
     {Role.SCHOOL_COORDINATOR, Role.SCHOOL_STAFF, Role.CLINICAL_SUPERVISOR, Role.PRINCIPAL}
 )

@@ -1,4 +1,4 @@
-"""Reads of the core app. Each starts from `access` so that it returns only what the user may see."""
+"""Reads of the core app. Each starts from `access`: it returns only what the user may see."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from .models import Coalition, Community, Membership, Network, Organization, Sch
 from .roles import PARTNER_ROLES, SCHOOL_ROLES, Role
 
 
-def school_list(user: Any, *, community_id: int | None = None, network_id: int | None = None,
-                query: str = "") -> QuerySet[School]:
+def school_list(
+    user: Any, *, community_id: int | None = None, network_id: int | None = None, query: str = ""
+) -> QuerySet[School]:
     qs = access.visible_schools(user).select_related("community", "network")
     if network_id is not None:
         qs = qs.filter(network_id=network_id)
@@ -97,7 +98,8 @@ def home_sections(user: Any) -> list[HomeSection]:
             ids = g.school_roles.get(m.role, frozenset())
             section.schools = list(
                 School.objects.filter(id__in=ids, network_id=m.network_id)
-                .select_related("community").order_by("code")
+                .select_related("community")
+                .order_by("code")
             )
             section.school_count = len(section.schools)
         elif m.role in PARTNER_ROLES:

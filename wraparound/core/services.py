@@ -45,8 +45,10 @@ MAX_ACTIVE_TOKENS = 20
 
 
 @transaction.atomic
-def api_token_create(*, user: Any, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """Create a personal token; returns it with the raw value, which is never stored or shown again."""
+def api_token_create(
+    *, user: Any, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal token; return it with its raw value, shown once and never stored."""
     name = name.strip()
     errors: dict[str, str] = {}
     if not name:
@@ -103,21 +105,36 @@ def api_token_authenticate(raw: str) -> Any | None:
 
 @transaction.atomic
 def membership_grant(
-    *, actor: Any, user: Any, role: str, network: Network, school: Any = None,
-    organization: Any = None, coalition: Any = None, title: str = "",
+    *,
+    actor: Any,
+    user: Any,
+    role: str,
+    network: Network,
+    school: Any = None,
+    organization: Any = None,
+    coalition: Any = None,
+    title: str = "",
 ) -> Membership:
     """Give a user a role. Only a network admin of the network (or a superuser) may."""
     if not (getattr(actor, "is_superuser", False) or access.is_network_admin(actor, network.pk)):
         raise PermissionDenied
     membership = Membership(
-        user=user, role=role, network=network, school=school, organization=organization,
-        coalition=coalition, title=title,
+        user=user,
+        role=role,
+        network=network,
+        school=school,
+        organization=organization,
+        coalition=coalition,
+        title=title,
     )
     membership.full_clean()
     membership.save()
     access.forget(user)
     audit_record(
-        actor=actor, action="membership.grant", target=membership, network=network,
+        actor=actor,
+        action="membership.grant",
+        target=membership,
+        network=network,
         data={"user": user.pk, "role": role, "scope": membership.scope},
     )
     return membership
@@ -125,16 +142,26 @@ def membership_grant(
 
 @transaction.atomic
 def membership_revoke(*, actor: Any, membership: Membership) -> None:
-    if not (getattr(actor, "is_superuser", False) or access.is_network_admin(actor, membership.network_id)):
+    if not (
+        getattr(actor, "is_superuser", False)
+        or access.is_network_admin(actor, membership.network_id)
+    ):
         raise PermissionDenied
-    if membership.role == Role.NETWORK_ADMIN and not Membership.objects.filter(
-        network_id=membership.network_id, role=Role.NETWORK_ADMIN, is_active=True
-    ).exclude(pk=membership.pk).exists():
+    if (
+        membership.role == Role.NETWORK_ADMIN
+        and not Membership.objects.filter(
+            network_id=membership.network_id, role=Role.NETWORK_ADMIN, is_active=True
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
         raise ValidationError(_("A network keeps at least one network admin."))
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     access.forget(membership.user)
-    audit_record(actor=actor, action="membership.revoke", target=membership, network=membership.network_id)
+    audit_record(
+        actor=actor, action="membership.revoke", target=membership, network=membership.network_id
+    )
 
 
 # --- two-factor ---------------------------------------------------------------------------------
@@ -155,7 +182,13 @@ def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice:
     if device is None:
         raise ValidationError({"token": _("Start the set-up again: no authenticator is waiting.")})
     if not device.verify_token(token.strip().replace(" ", "")):
-        raise ValidationError({"token": _("That code did not match. Check the clock of your phone and try the newest code.")})
+        raise ValidationError(
+            {
+                "token": _(
+                    "That code did not match. Check the clock of your phone; try the newest code."
+                )
+            }
+        )
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

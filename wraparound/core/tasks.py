@@ -6,7 +6,12 @@ from django.core.mail import EmailMultiAlternatives
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_email(
-    self: object, *, subject: str, body: str, to: list[str], html: str | None = None,
+    self: object,
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    html: str | None = None,
     from_email: str | None = None,
 ) -> int:
     """Send one e-mail off the request thread (password resets, reminders)."""

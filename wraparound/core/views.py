@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -56,19 +59,25 @@ def network_list(request: HttpRequest) -> HttpResponse:
 def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
     network = access.get_network_for_user(request.user, slug)
     communities = selectors.network_communities(request.user, network)
-    return render(request, "core/network_detail.html", {
-        "network": network,
-        "communities": communities,
-        "school_count": selectors.school_list(request.user, network_id=network.pk).count(),
-        "is_admin": access.is_network_admin(request.user, network.pk),
-    })
+    return render(
+        request,
+        "core/network_detail.html",
+        {
+            "network": network,
+            "communities": communities,
+            "school_count": selectors.school_list(request.user, network_id=network.pk).count(),
+            "is_admin": access.is_network_admin(request.user, network.pk),
+        },
+    )
 
 
 @login_required
 def school_list(request: HttpRequest) -> HttpResponse:
     if not access.can_list_schools(request.user):
         raise PermissionDenied
-    communities = [(c.pk, str(c)) for c in access.visible_communities(request.user).order_by("code")]
+    communities = [
+        (c.pk, str(c)) for c in access.visible_communities(request.user).order_by("code")
+    ]
     form = SchoolFilterForm(request.GET or None, communities=communities)
     community_id = None
     query = ""
@@ -79,34 +88,53 @@ def school_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "core/school_list.html", {
-        "form": form, "page": page, "querystring": params.urlencode(),
-    })
+    return render(
+        request,
+        "core/school_list.html",
+        {
+            "form": form,
+            "page": page,
+            "querystring": params.urlencode(),
+        },
+    )
 
 
 @login_required
 def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
     school = selectors.school_detail(request.user, pk)
-    return render(request, "core/school_detail.html", {
-        "school": school,
-        "feeders": selectors.school_feeders(request.user, school),
-    })
+    return render(
+        request,
+        "core/school_detail.html",
+        {
+            "school": school,
+            "feeders": selectors.school_feeders(request.user, school),
+        },
+    )
 
 
 @login_required
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = access.get_organization_for_user(request.user, pk)
-    members = organization.memberships.filter(is_active=True).select_related("user").order_by("role")
-    return render(request, "core/organization_detail.html", {
-        "organization": organization, "members": members,
-    })
+    members = (
+        organization.memberships.filter(is_active=True).select_related("user").order_by("role")
+    )
+    return render(
+        request,
+        "core/organization_detail.html",
+        {
+            "organization": organization,
+            "members": members,
+        },
+    )
 
 
 @login_required
 def coalition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     coalition = access.get_coalition_for_user(request.user, pk)
     members = coalition.memberships.filter(is_active=True).select_related("user")
-    return render(request, "core/coalition_detail.html", {"coalition": coalition, "members": members})
+    return render(
+        request, "core/coalition_detail.html", {"coalition": coalition, "members": members}
+    )
 
 
 # --- account: memberships, API tokens, two-factor -----------------------------------------------
@@ -114,11 +142,15 @@ def coalition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/account.html", {
-        "memberships": selectors.membership_list(request.user),
-        "has_2fa": any(True for _d in devices_for_user(request.user, confirmed=True)),
-        "needs_2fa": access.requires_two_factor(request.user),
-    })
+    return render(
+        request,
+        "core/account.html",
+        {
+            "memberships": selectors.membership_list(request.user),
+            "has_2fa": any(True for _d in devices_for_user(request.user, confirmed=True)),
+            "needs_2fa": access.requires_two_factor(request.user),
+        },
+    )
 
 
 @login_required
@@ -128,20 +160,30 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             token, new_token = services.api_token_create(
-                user=request.user, name=form.cleaned_data["name"],
+                user=request.user,
+                name=form.cleaned_data["name"],
                 expires_at=form.cleaned_data["expires_at"],
             )
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
         else:
-            messages.success(request, _("Token “%(name)s” created. Copy it now: it is not shown again.")
-                             % {"name": token.name})
+            messages.success(
+                request,
+                _("Token “%(name)s” created. Copy it now: it is not shown again.")
+                % {"name": token.name},
+            )
             form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
+    tokens = ApiToken.objects.filter(user=cast(User, request.user)).order_by(
+        "revoked_at", "-created_at"
+    )
     status = 400 if request.method == "POST" and not new_token else 200
-    return render(request, "core/api_tokens.html",
-                  {"form": form, "tokens": tokens, "new_token": new_token}, status=status)
+    return render(
+        request,
+        "core/api_tokens.html",
+        {"form": form, "tokens": tokens, "new_token": new_token},
+        status=status,
+    )
 
 
 @login_required
@@ -154,8 +196,9 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
@@ -168,25 +211,37 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = TotpConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            confirmed = services.totp_device_confirm(user=request.user, token=form.cleaned_data["token"])
+            confirmed = services.totp_device_confirm(
+                user=request.user, token=form.cleaned_data["token"]
+            )
         except ValidationError as exc:
             form.add_error("token", exc.message_dict["token"])
         else:
             otp_login(request, confirmed)
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect(_next_url(request))
-    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1b2a3a", light="#ffffff")
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=4, dark="#1b2a3a", light="#ffffff"
+    )
     secret = _base32_secret(device.bin_key)
-    return render(request, "core/two_factor_setup.html", {
-        "form": form, "qr_svg": qr_svg, "secret": secret, "next": _next_url(request),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "core/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": secret,
+            "next": _next_url(request),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _base32_secret(key: bytes) -> str:
     from base64 import b32encode
 
     text = b32encode(key).decode().rstrip("=")
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 @login_required
@@ -202,8 +257,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("That code did not match. Try the newest code from your app."))
-    return render(request, "core/two_factor_verify.html", {"form": form, "next": _next_url(request)},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "core/two_factor_verify.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -212,7 +271,9 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
     if settings.WRAPAROUND_REQUIRE_2FA and access.requires_two_factor(request.user):
-        messages.error(request, _("Your roles require two-factor sign-in; it cannot be turned off."))
+        messages.error(
+            request, _("Your roles require two-factor sign-in; it cannot be turned off.")
+        )
         return redirect("account")
     services.totp_device_remove(user=request.user)
     messages.success(request, _("Two-factor sign-in is off."))

@@ -1,0 +1,218 @@
+import pytest
+from django.urls import reverse
+
+from .factories import SchoolFactory
+
+NETWORK_WIDE = {"network_admin", "evaluator", "network_supervisor"}
+SCHOOL_ROLES = {"coordinator", "staff", "supervisor", "principal"}
+ALL = [
+    "network_admin",
+    "evaluator",
+    "coordinator",
+    "staff",
+    "supervisor",
+    "network_supervisor",
+    "principal",
+    "partner_admin",
+    "partner_staff_a",
+    "partner_staff_b",
+    "coalition_member",
+    "outsider",
+]
+
+
+@pytest.mark.parametrize("name", ["home", "school_list", "network_list", "account", "api_tokens"])
+def test_pages_need_a_login(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("persona", "heading"),
+    [
+        ("network_admin", "Communities and schools"),
+        ("evaluator", "Communities and schools"),
+        ("coordinator", "Your schools"),
+        ("staff", "Your schools"),
+        ("principal", "Your schools"),
+        ("partner_admin", "Your organization"),
+        ("partner_staff_a", "Your organization"),
+        ("coalition_member", "Your coalition"),
+        ("outsider", "No role yet"),
+    ],
+)
+def test_home_page_is_made_for_the_role(t1, t2, as_user, persona, heading):
+    response = as_user(t1.users[persona]).get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert heading in html
+    assert t2.network.name not in html  # nothing from the other tenant
+
+
+def test_home_shows_coordinator_their_two_schools_only(t1, as_user):
+    html = as_user(t1.users["coordinator"]).get(reverse("home")).content.decode()
+    assert t1.schools[0].name in html and t1.schools[1].name in html
+    assert t1.schools[2].name not in html
+
+
+def test_home_shows_network_admin_communities_and_schools(t1, as_user):
+    html = as_user(t1.users["network_admin"]).get(reverse("home")).content.decode()
+    for thing in [*t1.communities, *t1.schools]:
+        assert thing.name in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "present", "absent"),
+    [
+        ("network_admin", ["Network", "Schools", "Account"], ["Organization", "Coalition"]),
+        ("coordinator", ["Schools"], ["Network", "Organization"]),
+        ("partner_admin", ["Organization"], ["Schools", "Network"]),
+        ("coalition_member", ["Coalition"], ["Schools", "Organization"]),
+        ("outsider", ["Home", "Account"], ["Schools", "Network", "Organization"]),
+    ],
+)
+def test_navigation_shows_only_what_the_role_may_use(t1, as_user, persona, present, absent):
+    response = as_user(t1.users[persona]).get(reverse("home"))
+    labels = [item.label for item in response.context["nav_items"]]
+    for label in present:
+        assert label in labels
+    for label in absent:
+        assert label not in labels
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_school_list_by_role(t1, t2, as_user, persona):
+    response = as_user(t1.users[persona]).get(reverse("school_list"))
+    if persona in NETWORK_WIDE | SCHOOL_ROLES:
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert t2.schools[0].name not in html
+    else:
+        assert response.status_code == 403
+
+
+def test_school_list_filters_by_community_and_words(t1, as_user):
+    client = as_user(t1.users["network_admin"])
+    response = client.get(reverse("school_list"), {"community": t1.communities[1].pk})
+    assert [s.pk for s in response.context["page"].object_list] == [
+        t1.schools[3].pk,
+        t1.schools[4].pk,
+    ]
+    response = client.get(reverse("school_list"), {"q": "School 2"})
+    assert [s.pk for s in response.context["page"].object_list] == [t1.schools[2].pk]
+
+
+def test_school_list_ignores_a_community_of_another_network(t1, t2, as_user):
+    response = as_user(t1.users["network_admin"]).get(
+        reverse("school_list"), {"community": t2.communities[0].pk}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors  # not one of the choices
+    assert t2.schools[0].name not in response.content.decode()
+
+
+def test_school_list_query_count_does_not_grow_with_rows(t1, as_user, django_assert_num_queries):
+    client = as_user(t1.users["network_admin"])
+    client.get(reverse("school_list"))  # warm session/caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("school_list"))
+    for i in range(25):
+        SchoolFactory(community=t1.communities[i % 2], code=f"05K{100 + i}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("school_list"))
+    assert len(response.context["page"].object_list) == 30
+    assert len(many) == len(few)
+
+
+def test_home_query_count_does_not_grow_with_schools(t1, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(t1.users["network_admin"])
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("home"))
+    for i in range(20):
+        SchoolFactory(community=t1.communities[i % 2], code=f"06K{100 + i}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("home"))
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_school_detail_by_role(t1, t2, as_user, persona):
+    client = as_user(t1.users[persona])
+    response = client.get(reverse("school_detail", args=[t1.schools[0].pk]))
+    expected = 200 if persona in NETWORK_WIDE | SCHOOL_ROLES else 404
+    assert response.status_code == expected
+    assert client.get(reverse("school_detail", args=[t2.schools[0].pk])).status_code == 404
+
+
+def test_school_detail_shows_need_figures_and_visible_feeders(t1, as_user):
+    t1.schools[1].feeder_to = t1.schools[0]
+    t1.schools[1].save()
+    url = reverse("school_detail", args=[t1.schools[0].pk])
+    html = as_user(t1.users["coordinator"]).get(url).content.decode()
+    assert "81%" in html  # economically disadvantaged share of the factory
+    assert "Schools that feed into this one" in html
+    assert t1.schools[1].name in html
+    # the principal does not see school 1, so it is not listed even though it feeds in
+    html = as_user(t1.users["principal"]).get(url).content.decode()
+    assert t1.schools[1].name not in html
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_network_detail_by_role(t1, t2, as_user, persona):
+    client = as_user(t1.users[persona])
+    response = client.get(reverse("network_detail", args=[t1.network.slug]))
+    if persona in NETWORK_WIDE:
+        assert response.status_code == 200
+        assert t1.communities[0].name in response.content.decode()
+    elif persona == "outsider":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+    assert client.get(reverse("network_detail", args=[t2.network.slug])).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_network_list_by_role(t1, t2, as_user, persona):
+    response = as_user(t1.users[persona]).get(reverse("network_list"))
+    if persona in NETWORK_WIDE:
+        assert response.status_code == 200
+        assert t2.network.name not in response.content.decode()
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_organization_detail_by_role(t1, t2, as_user, persona):
+    client = as_user(t1.users[persona])
+    response = client.get(reverse("organization_detail", args=[t1.org_a.pk]))
+    expected = 200 if persona in {"network_admin", "partner_admin", "partner_staff_a"} else 404
+    assert response.status_code == expected
+    assert client.get(reverse("organization_detail", args=[t2.org_a.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_coalition_detail_by_role(t1, t2, as_user, persona):
+    client = as_user(t1.users[persona])
+    response = client.get(reverse("coalition_detail", args=[t1.coalition.pk]))
+    expected = 200 if persona in {"network_admin", "coalition_member"} else 404
+    assert response.status_code == expected
+    assert client.get(reverse("coalition_detail", args=[t2.coalition.pk])).status_code == 404
+
+
+def test_account_lists_the_users_roles(t1, as_user):
+    html = as_user(t1.users["coordinator"]).get(reverse("account")).content.decode()
+    assert html.count("School coordinator") == 2
+
+
+def test_healthz_answers_200_with_the_database_up(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
