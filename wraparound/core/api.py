@@ -1,4 +1,4 @@
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -9,6 +9,18 @@ from . import selectors
 from .models import Membership
 
 router = Router(tags=["core"])
+
+
+class Pages(PageNumberPagination):
+    """Page-number pagination whose inputs are bounded, so no page or size overflows a query."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int | None = Field(None, ge=1, le=500)
+
+
+# Database ids: positive and within a signed 64-bit integer, so that no input overflows a query.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class NetworkRef(Schema):
@@ -99,9 +111,12 @@ def networks(request: HttpRequest) -> Any:
 
 
 @router.get("/schools", response=list[SchoolOut], summary="Schools I may see")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def schools(
-    request: HttpRequest, community: int | None = None, network: int | None = None, q: str = ""
+    request: HttpRequest,
+    community: Id | None = None,
+    network: Id | None = None,
+    q: Annotated[str, Field(max_length=200)] = "",
 ) -> Any:
     return selectors.school_list(
         request.user, community_id=community, network_id=network, query=q.strip()
@@ -109,5 +124,5 @@ def schools(
 
 
 @router.get("/schools/{school_id}", response=SchoolOut, summary="One school")
-def school(request: HttpRequest, school_id: int) -> Any:
+def school(request: HttpRequest, school_id: Id) -> Any:
     return selectors.school_detail(request.user, school_id)

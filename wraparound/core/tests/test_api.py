@@ -178,3 +178,17 @@ def test_session_without_second_factor_is_refused_when_2fa_is_required(t1, as_us
     assert as_user(t1.users["principal"]).get("/api/v1/me").status_code == 401
     # evaluators see no student data: no second factor needed
     assert as_user(t1.users["evaluator"]).get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": 10**20}, {"community": 2**70}, {"network": -1}, {"q": "x" * 500}],
+)
+def test_out_of_range_input_is_a_400_not_a_server_error(t1, params):
+    response = bearer(t1.users["network_admin"]).get("/api/v1/schools", params)
+    assert response.status_code == 400, response.content
+
+
+def test_out_of_range_path_id_is_a_400(t1):
+    response = bearer(t1.users["network_admin"]).get(f"/api/v1/schools/{2**70}")
+    assert response.status_code == 400
