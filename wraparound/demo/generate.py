@@ -767,13 +767,13 @@ def generate_people(data: DemoData, password_hash: str) -> list[User]:
             f"all of {network.name}: {counts['communities']:,} communities, "
             f"{counts['schools']:,} schools, {counts['organizations']:,} partners"
         ),
-        Role.NETWORK_EVALUATOR: f"de-identified, suppressed figures for {network.name}",
+        Role.NETWORK_EVALUATOR: f"the communities and schools of {network.name}",
         Role.SCHOOL_COORDINATOR: f"{first_school.name} and {second_school.name}",
-        Role.SCHOOL_STAFF: f"their caseload at {first_school.name}",
-        Role.CLINICAL_SUPERVISOR: f"clinical notes of staff at {first_school.name}",
-        Role.PRINCIPAL: f"{first_school.name} (read, sign agreements)",
-        Role.PARTNER_ADMIN: f"the profile, services and staff of {organization.name}",
-        Role.PARTNER_STAFF: f"students referred to {organization.name}",
+        Role.SCHOOL_STAFF: first_school.name,
+        Role.CLINICAL_SUPERVISOR: first_school.name,
+        Role.PRINCIPAL: first_school.name,
+        Role.PARTNER_ADMIN: organization.name,
+        Role.PARTNER_STAFF: organization.name,
         Role.COALITION_MEMBER: coalition.name,
     }
 
