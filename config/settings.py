@@ -127,7 +127,9 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Trusted proxies that append to X-Forwarded-For: see wraparound/core/client_address.py.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "wraparound.core.client_address.client_address"
 
 # Two-factor is mandatory for roles that can see student data; on by default in production.
 WRAPAROUND_REQUIRE_2FA = env.bool("WRAPAROUND_REQUIRE_2FA", default=not DEBUG)
