@@ -52,6 +52,6 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
                 reverse("coalition_detail", args=[coalition_id]),
             )
         )
-    items.append(NavItem(_("API"), reverse("api-v1:openapi-view")))
+    items.append(NavItem(_("API"), reverse("api_guide")))
     items.append(NavItem(_("Account"), reverse("account")))
     return items

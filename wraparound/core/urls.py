@@ -37,6 +37,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("developers/api/", views.api_guide, name="api_guide"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("account/two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -278,3 +279,29 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     services.totp_device_remove(user=request.user)
     messages.success(request, _("Two-factor sign-in is off."))
     return redirect("account")
+
+
+# --- API guide ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def api_guide(request: HttpRequest) -> HttpResponse:
+    """The API's own page in the site: how to authenticate and which endpoints exist, read from
+    the live OpenAPI schema so it cannot drift from the code."""
+    from wraparound.api import api  # the API module imports this app's router
+
+    schema = api.get_openapi_schema(path_prefix=reverse("api-v1:api-root"))
+    endpoints = [
+        {"method": method.upper(), "path": path, "summary": operation.get("summary", "")}
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    ]
+    return render(
+        request,
+        "core/api_guide.html",
+        {
+            "endpoints": endpoints,
+            "api_root": request.build_absolute_uri(reverse("api-v1:api-root")),
+        },
+    )

@@ -21,7 +21,9 @@ ALL = [
 ]
 
 
-@pytest.mark.parametrize("name", ["home", "school_list", "network_list", "account", "api_tokens"])
+@pytest.mark.parametrize(
+    "name", ["home", "school_list", "network_list", "account", "api_tokens", "api_guide"]
+)
 def test_pages_need_a_login(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
@@ -216,3 +218,26 @@ def test_healthz_answers_200_with_the_database_up(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_api_guide_lists_the_live_endpoints_for_every_role(t1, as_user, persona):
+    response = as_user(t1.users[persona]).get(reverse("api_guide"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for path in (
+        "/api/v1/me",
+        "/api/v1/networks",
+        "/api/v1/schools",
+        "/api/v1/schools/{school_id}",
+    ):
+        assert f"<code>{path}</code>" in html
+    assert reverse("api-v1:openapi-json") in html
+    assert reverse("api-v1:openapi-view") in html
+    assert reverse("api_tokens") in html
+
+
+def test_navigation_api_link_opens_the_api_guide(t1, as_user):
+    response = as_user(t1.users["partner_admin"]).get(reverse("home"))
+    urls = {item.label: item.url for item in response.context["nav_items"]}
+    assert urls["API"] == reverse("api_guide")
