@@ -48,7 +48,7 @@ test: install chromium
 	$(BIN)/python -m pytest
 
 test-unit: install
-	$(BIN)/python -m pytest --ignore=e2e
+	$(BIN)/python -m pytest -m "not e2e"
 
 test-e2e: install chromium
 	$(BIN)/python -m pytest e2e

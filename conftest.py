@@ -1,0 +1,43 @@
+"""Repository-wide pytest hooks.
+
+Tests marked ``broker`` need a real Celery broker. Without ``CELERY_BROKER_URL`` in the
+environment they are *deselected* (reported as such, not as skips): the embedded default runs
+tasks inline, so there is nothing for them to exercise.
+
+Every other test runs tasks inline even in the pass that has a broker: a test asserts what a task
+did (the mail it sent, the rows it wrote) in its own process and transaction, which a worker
+elsewhere could not show it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CELERY_BROKER_URL"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("broker") is not None]
+    if not deselected:
+        return
+    config.hook.pytest_deselected(items=deselected)
+    items[:] = [item for item in items if item.get_closest_marker("broker") is None]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline_unless_broker_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("broker") is not None:
+        yield
+        return
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = saved
