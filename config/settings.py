@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "wraparound.core",
+    "wraparound.directory",
     "wraparound.demo",
 ]
 

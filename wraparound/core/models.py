@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +45,12 @@ class Network(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    directory_stale_months = models.PositiveSmallIntegerField(
+        _("directory records go stale after (months)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Partners are reminded to confirm records not confirmed for this long."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,20 +194,64 @@ class SchoolYear(models.Model):
         return f"{self.end_year - 1}-{self.end_year % 100:02d}"
 
 
+def new_hsds_id() -> str:
+    return str(uuid.uuid4())
+
+
+class VettingStatus(models.TextChoices):
+    # Unvetted records are edited freely by their partner and are not on the public page;
+    # once vetted, a partner's edits wait for a network admin (directory.ChangeRequest).
+    UNVETTED = "unvetted", _("not yet vetted")
+    VETTED = "vetted", _("vetted")
+    SUSPENDED = "suspended", _("suspended")
+
+
 class Organization(models.Model):
-    """A community partner. The directory (HSDS 3.0) extends this with services and locations."""
+    """A community partner: an HSDS 3.0 `organization` (the directory app holds its services,
+    locations and the rest of HSDS). Field names follow HSDS where HSDS has the field."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="organizations")
+    hsds_id = models.CharField(_("HSDS id"), max_length=100, default=new_hsds_id)
     name = models.CharField(_("name"), max_length=250)
+    alternate_name = models.CharField(_("alternate name"), max_length=250, blank=True)
     description = models.TextField(_("description"), blank=True)
     email = models.EmailField(_("email"), blank=True)
-    website = models.URLField(_("website"), blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    tax_status = models.CharField(_("tax status"), max_length=100, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=100, blank=True)
+    year_incorporated = models.PositiveSmallIntegerField(
+        _("year incorporated"), null=True, blank=True
+    )
+    legal_status = models.CharField(_("legal status"), max_length=200, blank=True)
+    logo = models.URLField(_("logo"), max_length=500, blank=True)
+    uri = models.URLField(_("URI"), max_length=500, blank=True)
+    parent_organization = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    vetting_status = models.CharField(
+        _("vetting"), max_length=16, choices=VettingStatus.choices, default=VettingStatus.UNVETTED
+    )
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(
+        _("last confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("When the partner last confirmed the profile is current."),
+    )
+    stale_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["network", "name"]
         indexes = [models.Index(fields=["network", "name"])]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "hsds_id"], name="org_hsds_id_per_network")
+        ]
 
     def __str__(self) -> str:
         return self.name
