@@ -14,6 +14,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# The official HSDS 3.0 schemas and examples, beside the checkout (tests validate against them).
+HSDS_STANDARD_DIR = Path(
+    env.str("HSDS_STANDARD_DIR", default=str(BASE_DIR.parent / "shared" / "standards" / "hsds-3.0"))
+)
+
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
