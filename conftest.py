@@ -16,6 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# Personas per tenant (two networks, every role): fixtures t1, t2, as_user for every app's tests.
+pytest_plugins = ["wraparound.core.tests.personas"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("CELERY_BROKER_URL"):

@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("wraparound.core.urls")),
+    path("", include("wraparound.directory.urls")),
 ]

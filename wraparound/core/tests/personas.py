@@ -8,7 +8,7 @@ from django.test import Client
 
 from wraparound.core.roles import Role
 
-from .factories import (
+from wraparound.core.tests.factories import (
     CoalitionFactory,
     CommunityFactory,
     MembershipFactory,

@@ -1,0 +1,11 @@
+"""The directory's pages: search (coordinators), profiles and review (partners, network admins),
+HSDS imports and exports (network admins) and the public page for families."""
+
+from .views import imports, profiles, public, search
+
+urlpatterns = [
+    *search.urlpatterns,
+    *profiles.urlpatterns,
+    *imports.urlpatterns,
+    *public.urlpatterns,
+]

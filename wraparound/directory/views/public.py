@@ -1,0 +1,5 @@
+"""TODO(public): filled by the directory work in progress."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""TODO(search): filled by the directory work in progress."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
