@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 
 from wraparound.core.roles import Role
-
 from wraparound.core.tests.factories import (
     CoalitionFactory,
     CommunityFactory,
