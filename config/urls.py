@@ -6,6 +6,7 @@ from wraparound.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("hsds/", include("wraparound.directory.hsds.api")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("wraparound.core.urls")),
     path("", include("wraparound.directory.urls")),
