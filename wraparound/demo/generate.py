@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 from faker import Faker
 
+from wraparound.core.db import analyze
 from wraparound.core.models import (
     AuditEvent,
     Coalition,
@@ -38,7 +39,10 @@ from wraparound.core.models import (
     SchoolYear,
 )
 from wraparound.core.roles import Role
+from wraparound.directory.hsds.tables import TABLES as HSDS_TABLES
+from wraparound.directory.models import ServiceCapacity
 
+from .directory import generate_directory, reset_directory
 from .geography import (
     COMMUNITY_DISTRICT_BY_CODE,
     MEAN_IMMIGRANT,
@@ -86,6 +90,9 @@ class DemoData:
     organizations: list[Organization] = field(default_factory=list)
     # the community each organization is based in, parallel to `organizations`
     organization_communities: list[Community] = field(default_factory=list)
+    # what each organization does, parallel to `organizations` (its services follow it)
+    organization_focuses: list[Focus] = field(default_factory=list)
+    service_ids: list[int] = field(default_factory=list)  # the directory's services
     coalitions: list[Coalition] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
@@ -99,6 +106,7 @@ class DemoData:
             "schools": len(self.schools),
             "community schools": sum(s.is_community_school for s in self.schools),
             "organizations": len(self.organizations),
+            "services": len(self.service_ids),
             "school years": len(self.school_years),
             "coalitions": len(self.coalitions),
             "demo users": len(self.users),
@@ -214,6 +222,7 @@ def reset_network(slug: str) -> bool:
     # its network, so it has to go first.
     Disclosure.objects.filter(network=network).delete()
     AuditEvent.objects.filter(network=network).delete()
+    reset_directory(network.pk)
     # A school protects its community; deleting the schools first lets the network cascade.
     School.objects.filter(network=network).delete()
     network.delete()
@@ -670,6 +679,7 @@ def generate_organizations(data: DemoData, rng: random.Random, fake: Faker) -> l
     taken: set[str] = set()
     organizations: list[Organization] = []
     homes: list[Community] = []
+    focuses: list[Focus] = []
     for community, count in zip(data.communities, per_community, strict=True):
         place = data.places[community.code]
         for _ in range(count):
@@ -702,11 +712,13 @@ def generate_organizations(data: DemoData, rng: random.Random, fake: Faker) -> l
                 )
             )
             homes.append(community)
+            focuses.append(focus)
     started = time.perf_counter()
     Organization.objects.bulk_create(organizations, batch_size=500)
     data.timings["organizations: insert"] = time.perf_counter() - started
     data.organizations = organizations
     data.organization_communities = homes
+    data.organization_focuses = focuses
     return organizations
 
 
@@ -816,6 +828,16 @@ def generate_people(data: DemoData, password_hash: str) -> list[User]:
 # --- the whole network ---------------------------------------------------------------------
 
 
+# The tables a seed fills in bulk: their planner statistics are refreshed afterwards.
+_ANALYZED: tuple[type[models.Model], ...] = (
+    Community,
+    School,
+    Organization,
+    *(table.model for table in HSDS_TABLES),
+    ServiceCapacity,
+)
+
+
 def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
     """(Re)create the profile's network and the demo logins, in one transaction."""
     started = time.perf_counter()
@@ -846,5 +868,7 @@ def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
         )
         timed("coalitions", lambda: generate_coalitions(data, *_streams(fake, seed, "coalitions")))
         timed("people", lambda: generate_people(data, password_hash))
+        timed("directory", lambda: generate_directory(data, *_streams(fake, seed, "directory")))
+    timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started
     return data

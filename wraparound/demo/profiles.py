@@ -31,6 +31,7 @@ class Profile:
     # schools are shared out between the communities and grouped into patterns there.
     one_pattern_per_community: bool
     school_years: tuple[SchoolYearSpec, ...]
+    services: int = 0  # directory services, shared out between the organizations
 
 
 # NYC's calendar: 2026-27 runs from 10 September 2026 to 25 June 2027.
@@ -53,6 +54,7 @@ SMALL = Profile(
     organizations=60,
     one_pattern_per_community=True,
     school_years=SCHOOL_YEARS,
+    services=150,
 )
 
 CITY = Profile(
@@ -68,6 +70,7 @@ CITY = Profile(
     organizations=3000,
     one_pattern_per_community=False,
     school_years=SCHOOL_YEARS,
+    services=12000,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SMALL, CITY)}

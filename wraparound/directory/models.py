@@ -70,7 +70,7 @@ class TaxonomyTerm(HsdsRecord):
 
     taxonomy_ref = models.ForeignKey(
         Taxonomy,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="terms",
@@ -79,7 +79,7 @@ class TaxonomyTerm(HsdsRecord):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="children"
     )
     # HSDS `taxonomy`: the free-text name of the taxonomy, kept as given.
     taxonomy = models.CharField(_("taxonomy name"), max_length=200, blank=True)

@@ -25,6 +25,7 @@ from wraparound.demo.geography import (
 )
 from wraparound.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from wraparound.demo.profiles import CITY, SMALL
+from wraparound.directory.models import Service, ServiceArea
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +268,11 @@ def test_city_profile() -> None:
     assert network.schools.count() == 1600
     assert network.organizations.count() == 3000
     assert elapsed < 20, f"the city profile took {elapsed:.1f} s"
+    # the directory: 12,000 services across every community
+    services = Service.objects.filter(network=network)
+    assert services.count() == 12000 == data.counts()["services"]
+    served = ServiceArea.objects.filter(network=network).values("community").distinct().count()
+    assert served == 59
     check_realism(data)
 
     assert {c.code[0] for c in data.communities} == set("12345")
