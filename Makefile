@@ -6,7 +6,7 @@ PORT   ?= 8000
 # The demo and the browser tests serve over plain http on 127.0.0.1, with DEBUG on.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install demo serve test test-unit test-e2e lint format static migrate seed clean chromium
+.PHONY: help install demo serve test test-unit test-e2e lint format static migrate seed clean chromium messages
 
 help:
 	@echo "make demo   install, build static assets, migrate, load the small demo network, serve on :$(PORT)"
@@ -61,6 +61,12 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The Spanish catalog (wraparound/locale/es): extract new strings, then compile. Translate the
+# new entries of django.po between the two steps (test_translations.py fails until every one is).
+messages: install
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=node_modules --ignore=var
+	$(DEV_ENV) $(BIN)/python manage.py compilemessages -l es --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) node_modules var/static
