@@ -31,12 +31,12 @@ COMMON = {"Home", "API", "Account"}
 # (DESIGN.md §1, wraparound/core/navigation.py). Optional links depend only on how wide the
 # demo makes a membership (a clinical supervisor may work for a school or the whole network).
 EXPECTED_NAV: dict[str, tuple[set[str], set[str]]] = {
-    Role.NETWORK_ADMIN: (COMMON | {"Network", "Schools"}, set()),
-    Role.NETWORK_EVALUATOR: (COMMON | {"Network", "Schools"}, set()),
-    Role.SCHOOL_COORDINATOR: (COMMON | {"Schools"}, set()),
-    Role.SCHOOL_STAFF: (COMMON | {"Schools"}, set()),
-    Role.CLINICAL_SUPERVISOR: (COMMON | {"Schools"}, {"Network"}),
-    Role.PRINCIPAL: (COMMON | {"Schools"}, set()),
+    Role.NETWORK_ADMIN: (COMMON | {"Network", "Schools", "Directory", "Review"}, set()),
+    Role.NETWORK_EVALUATOR: (COMMON | {"Network", "Schools", "Directory"}, set()),
+    Role.SCHOOL_COORDINATOR: (COMMON | {"Schools", "Directory"}, set()),
+    Role.SCHOOL_STAFF: (COMMON | {"Schools", "Directory"}, set()),
+    Role.CLINICAL_SUPERVISOR: (COMMON | {"Schools", "Directory"}, {"Network"}),
+    Role.PRINCIPAL: (COMMON | {"Schools", "Directory"}, set()),
     Role.PARTNER_ADMIN: (COMMON | {"Organization"}, set()),
     Role.PARTNER_STAFF: (COMMON | {"Organization"}, set()),
     Role.COALITION_MEMBER: (COMMON | {"Coalition"}, set()),

@@ -213,3 +213,44 @@ def get_coalition_for_user(user: Any, pk: Any) -> Coalition:
 def requires_two_factor(user: Any) -> bool:
     """Whether this user must verify a second factor (when the setting makes it mandatory)."""
     return grants(user).sees_student_data
+
+
+# --- the partner directory ---------------------------------------------------------------------
+
+
+def directory_networks(user: Any) -> QuerySet[Network]:
+    """Networks whose directory the user may search: network-wide roles and school-side roles
+    (they look for partners for their students). Partner users manage their own profile and
+    coalition members their coalition; neither searches the directory."""
+    g = grants(user)
+    school_networks = School.objects.filter(id__in=g.schools_with(*SCHOOL_ROLES)).values(
+        "network_id"
+    )
+    return Network.objects.filter(
+        Q(id__in=g.networks_with(*NETWORK_WIDE_ROLES, Role.CLINICAL_SUPERVISOR))
+        | Q(id__in=school_networks)
+    )
+
+
+def can_search_directory(user: Any) -> bool:
+    """`directory_networks(user)` is not empty, answered from the grants alone (no query)."""
+    g = grants(user)
+    return bool(
+        g.networks_with(*NETWORK_WIDE_ROLES, Role.CLINICAL_SUPERVISOR)
+        or g.schools_with(*SCHOOL_ROLES)
+    )
+
+
+def can_edit_organization(user: Any, organization: Organization) -> bool:
+    """Partner admins of the organization and network admins of its network edit the profile;
+    partner staff see it but do not edit it (they act for the organization with students, not
+    for its public face)."""
+    g = grants(user)
+    return organization.pk in g.organizations_with(Role.PARTNER_ADMIN) or is_network_admin(
+        user, organization.network_id
+    )
+
+
+def is_directory_reviewer(user: Any) -> bool:
+    """Reviews partners' changes (of their own networks only: see the review selectors)."""
+    return bool(grants(user).networks_with(Role.NETWORK_ADMIN))

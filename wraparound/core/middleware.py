@@ -8,7 +8,17 @@ from django.urls import reverse
 from . import access
 
 # Pages a signed-in user must reach before their second factor is verified.
-_EXEMPT_PREFIXES = ("/account/two-factor/", "/logout/", "/static/", "/healthz", "/i18n/", "/api/")
+# Public pages (the HSDS API, the family page) need no sign-in, so no second factor either.
+_EXEMPT_PREFIXES = (
+    "/account/two-factor/",
+    "/logout/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/api/",
+    "/hsds/",
+    "/find/",
+)
 
 
 class RequireTwoFactorMiddleware:

@@ -36,6 +36,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         items.append(NavItem(_("Networks"), reverse("network_list")))
     if access.can_list_schools(user):
         items.append(NavItem(_("Schools"), reverse("school_list")))
+    if access.can_search_directory(user):
+        items.append(NavItem(_("Directory"), reverse("directory_search")))
+    if access.is_directory_reviewer(user):
+        items.append(NavItem(_("Review"), reverse("directory_review_queue")))
     org_ids = sorted(g.organizations_with(*PARTNER_ROLES))
     if len(org_ids) == 1:
         items.append(NavItem(_("Organization"), reverse("organization_detail", args=[org_ids[0]])))

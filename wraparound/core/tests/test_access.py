@@ -108,3 +108,36 @@ def test_inactive_membership_grants_nothing(t1):
     m.save()
     access.forget(t1.users["principal"])
     assert school_ids(t1.users["principal"]) == set()
+
+
+@pytest.mark.parametrize(
+    "persona",
+    [
+        "network_admin",
+        "evaluator",
+        "coordinator",
+        "staff",
+        "supervisor",
+        "network_supervisor",
+        "principal",
+        "partner_admin",
+        "partner_staff_a",
+        "coalition_member",
+        "outsider",
+    ],
+)
+def test_who_searches_the_directory_and_in_which_network(t1, t2, persona):
+    user = t1.users[persona]
+    networks = set(access.directory_networks(user))
+    may = persona not in {"partner_admin", "partner_staff_a", "coalition_member", "outsider"}
+    assert networks == ({t1.network} if may else set())
+    assert access.can_search_directory(user) is may
+
+
+def test_only_partner_admins_of_the_organization_and_network_admins_edit_it(t1, t2):
+    org = t1.org_a
+    editors = {p for p, u in t1.users.items() if access.can_edit_organization(u, org)}
+    assert editors == {"network_admin", "partner_admin"}
+    assert not access.can_edit_organization(t2.users["network_admin"], org)
+    assert access.is_directory_reviewer(t1.users["network_admin"])
+    assert not access.is_directory_reviewer(t1.users["coordinator"])

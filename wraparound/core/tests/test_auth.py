@@ -113,6 +113,14 @@ def test_two_factor_setup_is_forced_then_verified_on_next_sign_in(t1, client):
 
 
 @override_settings(WRAPAROUND_REQUIRE_2FA=True)
+def test_public_pages_do_not_send_a_signed_in_user_to_two_factor(t1, as_user):
+    client = as_user(t1.users["coordinator"])
+    assert client.get(reverse("school_list")).status_code == 302  # the rule is on
+    for path in ("/hsds/", f"/find/{t1.network.slug}/"):
+        assert client.get(path).status_code == 200, path
+
+
+@override_settings(WRAPAROUND_REQUIRE_2FA=True)
 def test_roles_without_student_data_are_not_forced_into_two_factor(t1, as_user):
     assert as_user(t1.users["evaluator"]).get(reverse("home")).status_code == 200
     assert as_user(t1.users["partner_admin"]).get(reverse("home")).status_code == 200

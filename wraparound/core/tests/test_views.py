@@ -67,11 +67,16 @@ def test_home_shows_network_admin_communities_and_schools(t1, as_user):
 @pytest.mark.parametrize(
     ("persona", "present", "absent"),
     [
-        ("network_admin", ["Network", "Schools", "Account"], ["Organization", "Coalition"]),
-        ("coordinator", ["Schools"], ["Network", "Organization"]),
-        ("partner_admin", ["Organization"], ["Schools", "Network"]),
-        ("coalition_member", ["Coalition"], ["Schools", "Organization"]),
-        ("outsider", ["Home", "Account"], ["Schools", "Network", "Organization"]),
+        (
+            "network_admin",
+            ["Network", "Schools", "Directory", "Review", "Account"],
+            ["Organization", "Coalition"],
+        ),
+        ("evaluator", ["Network", "Schools", "Directory"], ["Review"]),
+        ("coordinator", ["Schools", "Directory"], ["Network", "Organization", "Review"]),
+        ("partner_admin", ["Organization"], ["Schools", "Network", "Directory", "Review"]),
+        ("coalition_member", ["Coalition"], ["Schools", "Organization", "Directory"]),
+        ("outsider", ["Home", "Account"], ["Schools", "Network", "Organization", "Directory"]),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(t1, as_user, persona, present, absent):
