@@ -137,6 +137,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "wraparound.core.client_address.client_address"
 
+# The site's address, for links in e-mails sent by tasks (no request to build them from).
+WRAPAROUND_BASE_URL = env.str(
+    "WRAPAROUND_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
+)
+# Dotted path of a geocoder for the family page's free-text addresses (docs/family-page.md).
+WRAPAROUND_GEOCODER = env.str("WRAPAROUND_GEOCODER", default="")
+
 # Two-factor is mandatory for roles that can see student data; on by default in production.
 WRAPAROUND_REQUIRE_2FA = env.bool("WRAPAROUND_REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "wraparound"

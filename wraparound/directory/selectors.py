@@ -139,7 +139,7 @@ def pending_change(
 ) -> ChangeRequest | None:
     """The change waiting for review on this record: one at a time, later edits update it."""
     return (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .filter(organization=organization, kind=kind, service=service, status=ChangeStatus.PENDING)
         .order_by("submitted_at")
         .first()

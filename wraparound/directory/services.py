@@ -73,7 +73,7 @@ class EditResult:
 
 def absolute_url(path: str) -> str:
     """A link for an e-mail. WRAPAROUND_BASE_URL names the site (no request in a task)."""
-    base = str(getattr(settings, "WRAPAROUND_BASE_URL", "") or "").rstrip("/")
+    base = settings.WRAPAROUND_BASE_URL.rstrip("/")
     return f"{base}{path}"
 
 
@@ -485,7 +485,9 @@ def service_create(*, actor: Any, organization: Organization, data: diff.Snapsho
 @transaction.atomic
 def change_withdraw(*, actor: Any, change: ChangeRequest) -> ChangeRequest:
     change = (
-        ChangeRequest.objects.select_for_update().select_related("organization").get(pk=change.pk)
+        ChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=change.pk)
     )
     _check_can_edit(actor, change.organization)
     if change.status != ChangeStatus.PENDING:
@@ -541,7 +543,7 @@ def change_approve(*, actor: Any, change: ChangeRequest, force: bool = False) ->
     """Apply a pending change. Refused when someone changed the same fields since the partner
     saw them, unless `force` (the reviewer read the three-way warning and overwrites)."""
     change = (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("organization", "service", "submitted_by")
         .get(pk=change.pk)
     )
@@ -606,7 +608,7 @@ def change_approve(*, actor: Any, change: ChangeRequest, force: bool = False) ->
 @transaction.atomic
 def change_reject(*, actor: Any, change: ChangeRequest, reason: str) -> ChangeRequest:
     change = (
-        ChangeRequest.objects.select_for_update()
+        ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("organization", "service", "submitted_by")
         .get(pk=change.pk)
     )

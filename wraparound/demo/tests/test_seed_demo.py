@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import statistics
-import time
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -260,14 +259,12 @@ def test_unknown_profile_is_a_clear_error() -> None:
 
 
 def test_city_profile() -> None:
-    started = time.perf_counter()
+    # How long it takes is bench/seed_demo_city.py's business, not a test's.
     data = seed_demo(CITY, seed=1)
-    elapsed = time.perf_counter() - started
     network = Network.objects.get(slug="city")
     assert network.communities.count() == 59
     assert network.schools.count() == 1600
     assert network.organizations.count() == 3000
-    assert elapsed < 20, f"the city profile took {elapsed:.1f} s"
     # the directory: 12,000 services across every community
     services = Service.objects.filter(network=network)
     assert services.count() == 12000 == data.counts()["services"]

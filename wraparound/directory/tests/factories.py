@@ -15,7 +15,8 @@ from wraparound.directory import models as m
 
 
 class VettedOrganizationFactory(OrganizationFactory):
-    description = factory.Faker("paragraph")
+    # Fixed words, not Faker's: word searches in tests must not match by chance.
+    description = factory.LazyAttribute(lambda o: f"{o.name} works with schools and families.")
     vetting_status = VettingStatus.VETTED
     verified_on = factory.LazyFunction(lambda: timezone.localdate())
     confirmed_at = factory.LazyFunction(timezone.now)
@@ -49,7 +50,7 @@ class ServiceFactory(factory.django.DjangoModelFactory[m.Service]):
     organization = factory.SubFactory(VettedOrganizationFactory)
     network = factory.SelfAttribute("organization.network")
     name = factory.Sequence(lambda n: f"Service {n}")
-    description = factory.Faker("paragraph")
+    description = "A service for students and families."
     status = m.ServiceStatus.ACTIVE
     grade_low = "KG"
     grade_high = "08"

@@ -152,7 +152,7 @@ def school_named(text: str, network: Network) -> School | None:
 
 
 def _external_geocoder() -> Callable[[str, Network], Point | None] | None:
-    dotted = getattr(settings, "WRAPAROUND_GEOCODER", "")
+    dotted = settings.WRAPAROUND_GEOCODER
     return import_string(dotted) if dotted else None
 
 
