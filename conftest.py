@@ -13,11 +13,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 # Personas per tenant (two networks, every role): fixtures t1, t2, as_user for every app's tests.
 pytest_plugins = ["wraparound.core.tests.personas"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The HSDS conformance tests read the official files beside the checkout (config/settings.py
+    # HSDS_STANDARD_DIR); without them dozens of tests would fail one by one, obscurely.
+    default = Path(__file__).resolve().parent.parent / "shared" / "standards" / "hsds-3.0"
+    standard = Path(os.environ.get("HSDS_STANDARD_DIR") or default)
+    if not (standard / "datapackage.json").is_file():
+        raise pytest.UsageError(
+            f"The official HSDS 3.0 files are not at {standard}: the tests validate against "
+            "them. Check out the project beside ../shared, or set HSDS_STANDARD_DIR."
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
