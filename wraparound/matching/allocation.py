@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 # Benefits and weights are scaled to integers for the solver. With benefits of order 1–100 and
@@ -220,55 +221,75 @@ def _plan(model: Model, flows: dict[tuple[int, int], int], stats: dict[str, Any]
 
 def solve_optimal(model: Model) -> Plan:
     started = time.perf_counter()
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    node: dict[tuple[str, Any], int] = {}
-
-    def n(key: tuple[str, Any]) -> int:
-        return node.setdefault(key, len(node))
-
-    source, sink = n(("source", 0)), n(("sink", 0))
-    total_capacity = sum(s.capacity for s in model.services)
-    units_of = {need.id: need.units for need in model.needs}
+    # Nodes: 0 source, 1 sink, then services, needs and groups; arcs are added as arrays (a
+    # city network has about a million need → service arcs).
+    service_node = {s.id: 2 + k for k, s in enumerate(model.services)}
+    need_base = 2 + len(model.services)
+    need_node = {n.id: need_base + k for k, n in enumerate(model.needs)}
+    group_base = need_base + len(model.needs)
+    capacity = np.array([s.capacity for s in model.services], dtype=np.int64)
+    units_of = {n.id: n.units for n in model.needs}
     capacity_of = {s.id: s.capacity for s in model.services}
-    for service in model.services:
-        smcf.add_arc_with_capacity_and_unit_cost(
-            source, n(("service", service.id)), service.capacity, 0
+
+    tails: list[np.ndarray] = []
+    heads: list[np.ndarray] = []
+    caps: list[np.ndarray] = []
+    costs: list[np.ndarray] = []
+
+    def add(t: Any, h: Any, c: Any, w: Any) -> None:
+        tails.append(np.asarray(t, dtype=np.int32))
+        heads.append(np.asarray(h, dtype=np.int32))
+        caps.append(np.asarray(c, dtype=np.int64))
+        costs.append(np.asarray(w, dtype=np.int64))
+
+    n_services = len(model.services)
+    add(np.zeros(n_services), 2 + np.arange(n_services), capacity, np.zeros(n_services))
+    first_need_arc = n_services
+    add(
+        [service_node[a.service_id] for a in model.arcs],
+        [need_node[a.need_id] for a in model.arcs],
+        [min(units_of[a.need_id], capacity_of[a.service_id]) for a in model.arcs],
+        np.rint(np.array([a.benefit for a in model.arcs], dtype=float) * -COST_SCALE),
+    )
+    for g, group in enumerate(model.groups):
+        node = group_base + g
+        members = [need_node[i] for i in group.need_ids]
+        add(
+            members,
+            [node] * len(members),
+            [units_of[i] for i in group.need_ids],
+            [0] * len(members),
         )
-    arc_index: dict[int, tuple[int, int]] = {}
-    for arc in model.arcs:
-        cap = min(units_of[arc.need_id], capacity_of[arc.service_id])
-        i = smcf.add_arc_with_capacity_and_unit_cost(
-            n(("service", arc.service_id)),
-            n(("need", arc.need_id)),
-            cap,
-            -round(arc.benefit * COST_SCALE),
+        weights = np.array([seg.weight for seg in group.segments], dtype=float)
+        segment_units = [seg.units for seg in group.segments]
+        add(
+            [node] * len(segment_units),
+            [1] * len(segment_units),
+            segment_units,
+            np.rint(weights * -COST_SCALE),
         )
-        arc_index[i] = (arc.need_id, arc.service_id)
-    for group in model.groups:
-        group_node = n(("group", group.id))
-        for need_id in group.need_ids:
-            smcf.add_arc_with_capacity_and_unit_cost(
-                n(("need", need_id)), group_node, units_of[need_id], 0
-            )
-        for segment in group.segments:
-            smcf.add_arc_with_capacity_and_unit_cost(
-                group_node, sink, segment.units, -round(segment.weight * COST_SCALE)
-            )
     # Unused capacity goes straight to the sink at no cost: nothing is forced through a
     # service when it would lower the objective.
-    smcf.add_arc_with_capacity_and_unit_cost(source, sink, total_capacity, 0)
-    smcf.set_node_supply(source, total_capacity)
-    smcf.set_node_supply(sink, -total_capacity)
+    total_capacity = int(capacity.sum())
+    add([0], [1], [total_capacity], [0])
+
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), np.concatenate(costs)
+    )
+    smcf.set_node_supply(0, total_capacity)
+    smcf.set_node_supply(1, -total_capacity)
     built = time.perf_counter()
     status = smcf.solve()
     solved = time.perf_counter()
     if status != smcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow did not solve: status {status}")
-    flows: dict[tuple[int, int], int] = {}
-    for i, key in arc_index.items():
-        flow = smcf.flow(i)
-        if flow:
-            flows[key] = flow
+    n_arcs = len(model.arcs)
+    flow = smcf.flows(np.arange(first_need_arc, first_need_arc + n_arcs, dtype=np.int32))
+    flows = {
+        (model.arcs[k].need_id, model.arcs[k].service_id): int(flow[k])
+        for k in np.flatnonzero(flow)
+    }
     return _plan(
         model,
         flows,
