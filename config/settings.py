@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ninja",
     "wraparound.core",
     "wraparound.directory",
+    "wraparound.assessments",
     "wraparound.demo",
 ]
 
