@@ -254,3 +254,19 @@ def can_edit_organization(user: Any, organization: Organization) -> bool:
 def is_directory_reviewer(user: Any) -> bool:
     """Reviews partners' changes (of their own networks only: see the review selectors)."""
     return bool(grants(user).networks_with(Role.NETWORK_ADMIN))
+
+
+# --- needs-and-assets assessments ----------------------------------------------------------------
+
+
+def can_edit_assessment(user: Any, school: School) -> bool:
+    """The school's coordinators and principal run its assessment; network admins may help."""
+    g = grants(user)
+    return school.pk in g.schools_with(Role.SCHOOL_COORDINATOR, Role.PRINCIPAL) or is_network_admin(
+        user, school.network_id
+    )
+
+
+def can_submit_assessment(user: Any, school: School) -> bool:
+    """The principal submits the school's assessment (the leadership team's sign-off)."""
+    return school.pk in grants(user).schools_with(Role.PRINCIPAL)
