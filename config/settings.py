@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "wraparound.core",
     "wraparound.directory",
     "wraparound.assessments",
+    "wraparound.agreements",
+    "wraparound.matching",
     "wraparound.demo",
 ]
 

@@ -38,6 +38,24 @@ def share_field(verbose_name: StrOrPromise) -> models.DecimalField:
     )
 
 
+# The school shares the need index combines, with their default weights.
+NEED_INDEX_SHARES: dict[str, str] = {
+    "economically_disadvantaged": "share_economically_disadvantaged",
+    "english_learners": "share_english_learners",
+    "students_with_disabilities": "share_students_with_disabilities",
+    "chronic_absenteeism": "chronic_absenteeism_rate",
+}
+
+
+def default_index_weights() -> dict[str, float]:
+    return {
+        "economically_disadvantaged": 0.4,
+        "english_learners": 0.2,
+        "students_with_disabilities": 0.2,
+        "chronic_absenteeism": 0.2,
+    }
+
+
 class Network(models.Model):
     """A backbone organization's network of schools: the tenant everything else belongs to."""
 
@@ -50,6 +68,20 @@ class Network(models.Model):
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("Partners are reminded to confirm records not confirmed for this long."),
+    )
+    # How much each school share counts in the need index (core.need_index); weights of 0
+    # leave a share out. Keys: NEED_INDEX_SHARES.
+    need_index_weights = models.JSONField(_("need index weights"), default=default_index_weights)
+    match_distance_km = models.DecimalField(
+        _("services serve schools within (km)"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "A service with a location this close to a school counts as serving it, even when "
+            "it does not name the school's community."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,479 @@
+"""Which services may serve a school's need (hard rules), and how well (the match score).
+
+One module for both front doors of matching: the recommendations for one need
+(`matching.recommend`) and the network allocation (`matching.network`) read the same facts
+and apply the same rules, so a service the allocation assigns is always one the coordinator
+would have seen recommended, and a service refused names the rule it failed.
+
+Hard rules (`RULES`, in order; a service must pass every one):
+
+- active: the service is active (not inactive, defunct or temporarily closed);
+- vetted: its organization is vetted by the network (not unvetted or suspended);
+- category: it is offered under the need's category or one below it;
+- reach: it serves the school's community, or has a location within the network's distance
+  of the school, or it is virtual and the need accepts virtual help;
+- grades: its grade span overlaps the need's (an open end is open);
+- language: it offers at least one of the languages the need names;
+- timing: it is offered at least at one of the times the need names;
+- capacity: it has places left this year (stated capacity minus open partnerships).
+
+Clearance joins as one more rule when issue 5's records exist: append a `Rule` whose check
+reads `ServiceFacts.cleared` (loaded in `load_services`), and both front doors obey it.
+
+The score (0–1) ranks eligible services and, times the need's weight, is the benefit of an
+assignment in the allocation. It rewards what the coordinator would weigh: reach (its own
+community, or nearness), the need's languages, timing and grades covered, a sustained
+relationship with the school, cost to the school and a recently confirmed record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_stubs_ext import StrOrPromise
+
+from wraparound.core.grades import GRADE_ORDER, grade_span_label
+from wraparound.core.models import Network, SchoolYear, VettingStatus
+from wraparound.directory.models import (
+    TIMING_FIELDS,
+    Attribute,
+    Language,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceCapacity,
+    ServiceStatus,
+    TaxonomyTerm,
+)
+from wraparound.directory.search import TIMING_LABELS, haversine_km, language_label
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceFacts:
+    id: int
+    name: str
+    organization_id: int
+    organization_name: str
+    active: bool
+    vetted: bool
+    categories: frozenset[int]
+    communities: frozenset[int]
+    locations: tuple[tuple[float, float], ...]
+    languages: frozenset[str]  # ISO 639 base codes, lowercased ("es" for "es-MX")
+    grade_low: int | None  # GRADE_ORDER positions; None is open
+    grade_high: int | None
+    timings: frozenset[str]
+    cost_to_school: Decimal | None
+    capacity_left: int | None  # None: the service states no capacity
+    capacity_unit: str
+    fresh: bool
+    # Issue 5 (clearance) fills this; until then every organization counts as cleared.
+    cleared: bool = True
+
+
+@dataclass(frozen=True)
+class NeedFacts:
+    id: int
+    school_id: int
+    school_name: str
+    community_id: int
+    community_name: str
+    latitude: float | None
+    longitude: float | None
+    category_id: int
+    categories: frozenset[int]  # the need's category and every category below it
+    severity: int
+    tier: int
+    units: int  # students still to serve (the open gap)
+    grade_low: int | None
+    grade_high: int | None
+    languages: tuple[str, ...]
+    timings: tuple[str, ...]
+
+
+@dataclass
+class Context:
+    """What rules and scores read beyond one need and one service."""
+
+    distance_km: float
+    # (school id, organization id) pairs with an active partnership now or an earlier year.
+    sustained: frozenset[tuple[int, int]] = frozenset()
+    # Distances already computed (the allocation computes them in bulk): school id → service
+    # id → km, for the services within `distance_km` of the school.
+    distances: dict[int, dict[int, float]] | None = None
+
+
+def base_language(code: str) -> str:
+    return code.strip().lower().split("-")[0]
+
+
+def grade_position(code: str) -> int | None:
+    return GRADE_ORDER.get(code) if code else None
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    label: StrOrPromise
+    # None when the service passes; else why not, in words a coordinator reads.
+    check: Callable[[NeedFacts, ServiceFacts, Context], str | None]
+
+
+def nearest_km(need: NeedFacts, service: ServiceFacts, ctx: Context) -> float | None:
+    if ctx.distances is not None:
+        return ctx.distances.get(need.school_id, {}).get(service.id)
+    if need.latitude is None or need.longitude is None or not service.locations:
+        return None
+    return min(
+        haversine_km(need.latitude, need.longitude, lat, lon) for lat, lon in service.locations
+    )
+
+
+def _active(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    return None if s.active else _("The service is not active.")
+
+
+def _vetted(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    return None if s.vetted else _("Its organization is not vetted by the network.")
+
+
+def _category(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    return None if s.categories & need.categories else _("It is not offered in this category.")
+
+
+def reaches(need: NeedFacts, s: ServiceFacts, ctx: Context) -> bool:
+    if need.community_id in s.communities:
+        return True
+    km = nearest_km(need, s, ctx)
+    if km is not None and km <= ctx.distance_km:
+        return True
+    return "virtual" in s.timings and (not need.timings or "virtual" in need.timings)
+
+
+def _reach(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    if reaches(need, s, ctx):
+        return None
+    return _(
+        "It does not serve %(community)s, has no location within %(km)s km of the school and "
+        "is not virtual."
+    ) % {"community": need.community_name, "km": f"{ctx.distance_km:g}"}
+
+
+def _grades(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    need_low = need.grade_low if need.grade_low is not None else -math.inf
+    need_high = need.grade_high if need.grade_high is not None else math.inf
+    low = s.grade_low if s.grade_low is not None else -math.inf
+    high = s.grade_high if s.grade_high is not None else math.inf
+    if low <= need_high and need_low <= high:
+        return None
+    return _("It serves other grades.")
+
+
+def _language(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    if not need.languages or s.languages & set(need.languages):
+        return None
+    names = ", ".join(language_label(code) for code in need.languages)
+    return _("It offers none of these languages: %(languages)s.") % {"languages": names}
+
+
+def _timing(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    if not need.timings or s.timings & set(need.timings):
+        return None
+    names = ", ".join(str(TIMING_LABELS[t]).lower() for t in need.timings)
+    return _("It is not offered at these times: %(times)s.") % {"times": names}
+
+
+def _capacity(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    if s.capacity_left is None:
+        return _("It states no capacity.")
+    if s.capacity_left <= 0:
+        return _("It has no places left this year.")
+    return None
+
+
+def _cleared(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+    return None if s.cleared else _("Its organization is not cleared to work on campus.")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("active", gettext_lazy("active"), _active),
+    Rule("vetted", gettext_lazy("vetted organization"), _vetted),
+    Rule("category", gettext_lazy("category"), _category),
+    Rule("reach", gettext_lazy("serves the school"), _reach),
+    Rule("grades", gettext_lazy("grades"), _grades),
+    Rule("language", gettext_lazy("language"), _language),
+    Rule("timing", gettext_lazy("timing"), _timing),
+    Rule("capacity", gettext_lazy("capacity"), _capacity),
+    Rule("cleared", gettext_lazy("clearance"), _cleared),
+)
+
+
+def failures(need: NeedFacts, service: ServiceFacts, ctx: Context) -> list[tuple[str, str]]:
+    """Every hard rule the service fails for the need, as (rule code, why)."""
+    found = []
+    for rule in RULES:
+        why = rule.check(need, service, ctx)
+        if why is not None:
+            found.append((rule.code, why))
+    return found
+
+
+def eligible(need: NeedFacts, service: ServiceFacts, ctx: Context) -> bool:
+    return all(rule.check(need, service, ctx) is None for rule in RULES)
+
+
+# --- the score --------------------------------------------------------------------------------
+
+# Weights of the score's parts; they add up to 1.
+S_BASE, S_REACH, S_LANGUAGE, S_TIMING, S_GRADES = 0.35, 0.15, 0.10, 0.05, 0.05
+S_SUSTAINED, S_COST, S_FRESH, S_CAPACITY = 0.15, 0.05, 0.05, 0.05
+
+
+@dataclass
+class Score:
+    value: float
+    reasons: list[str] = field(default_factory=list)
+    distance_km: float | None = None
+    sustained: bool = False
+
+
+def score(need: NeedFacts, s: ServiceFacts, ctx: Context, *, explain: bool = True) -> Score:
+    """How well an eligible service fits the need, 0–1, with the reasons in words."""
+    reasons: list[str] = []
+    value = S_BASE
+    km = nearest_km(need, s, ctx)
+    if need.community_id in s.communities:
+        value += S_REACH
+        if explain:
+            reasons.append(_("Serves %(community)s") % {"community": need.community_name})
+    elif km is not None and km <= ctx.distance_km:
+        value += S_REACH * max(0.0, 1 - km / max(ctx.distance_km, 0.1))
+        if explain:
+            reasons.append(_("%(km)s km from the school") % {"km": f"{km:.1f}"})
+    elif explain:
+        reasons.append(_("Virtual"))
+    if explain and km is not None and need.community_id in s.communities:
+        reasons.append(_("%(km)s km from the school") % {"km": f"{km:.1f}"})
+    if need.languages:
+        offered = [code for code in need.languages if code in s.languages]
+        value += S_LANGUAGE * len(offered) / len(need.languages)
+        if explain and offered:
+            reasons.append(
+                _("In %(languages)s") % {"languages": ", ".join(language_label(c) for c in offered)}
+            )
+    else:
+        value += S_LANGUAGE
+    if need.timings:
+        matched = [t for t in need.timings if t in s.timings]
+        value += S_TIMING * len(matched) / len(need.timings)
+        if explain and matched:
+            reasons.append(", ".join(str(TIMING_LABELS[t]) for t in matched))
+    else:
+        value += S_TIMING
+    covers = (need.grade_low is None or (s.grade_low or -1) <= need.grade_low) and (
+        need.grade_high is None or s.grade_high is None or s.grade_high >= need.grade_high
+    )
+    if covers:
+        value += S_GRADES
+    if explain and (s.grade_low is not None or s.grade_high is not None):
+        low = _grade_code(s.grade_low) or "PK"
+        high = _grade_code(s.grade_high) or "12"
+        reasons.append(_("Grades %(span)s") % {"span": grade_span_label(low, high)})
+    sustained = (need.school_id, s.organization_id) in ctx.sustained
+    if sustained:
+        value += S_SUSTAINED
+        if explain:
+            reasons.append(_("Already partners with this school"))
+    if s.cost_to_school is not None and s.cost_to_school == 0:
+        value += S_COST
+        if explain:
+            reasons.append(_("Free for the school"))
+    elif s.cost_to_school is None:
+        value += S_COST / 2
+    elif explain:
+        reasons.append(
+            _("Costs the school $%(cost)s a year") % {"cost": f"{s.cost_to_school:,.0f}"}
+        )
+    if s.fresh:
+        value += S_FRESH
+    if s.capacity_left:
+        value += S_CAPACITY * min(1.0, s.capacity_left / max(need.units, 1))
+        if explain:
+            reasons.append(
+                ngettext("%(n)s place left", "%(n)s places left", s.capacity_left)
+                % {"n": s.capacity_left}
+            )
+    return Score(round(value, 6), reasons, km, sustained)
+
+
+_CODE_AT = {position: code for code, position in GRADE_ORDER.items()}
+
+
+def _grade_code(position: int | None) -> str:
+    return "" if position is None else _CODE_AT.get(position, "")
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def descendants(network: Network) -> dict[int, frozenset[int]]:
+    """Term id → the term and every term below it, for the network's taxonomy."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    ids = []
+    for term_id, parent_id in TaxonomyTerm.objects.filter(network=network).values_list(
+        "id", "parent_id"
+    ):
+        children[parent_id].append(term_id)
+        ids.append(term_id)
+    result: dict[int, frozenset[int]] = {}
+    for root in ids:
+        found: set[int] = set()
+        stack = [root]
+        while stack:
+            term = stack.pop()
+            if term not in found:
+                found.add(term)
+                stack.extend(children.get(term, ()))
+        result[root] = frozenset(found)
+    return result
+
+
+def load_services(
+    network: Network,
+    school_year: SchoolYear,
+    *,
+    category_ids: Iterable[int] | None = None,
+    stale_before: datetime | None = None,
+) -> dict[int, ServiceFacts]:
+    """The facts of the network's services (those in these categories, when given), in a fixed
+    number of queries. Capacity left = the stated capacity (Σ available) minus the units of the
+    year's proposed and active partnerships with the service."""
+    from wraparound.agreements.models import OPEN_STATUSES, Partnership
+
+    services = Service.objects.filter(network=network)
+
+    def scoped(rows: Any) -> Any:
+        return rows.filter(network=network)
+
+    if category_ids is not None:
+        in_categories = Attribute.objects.filter(
+            network=network, taxonomy_term_id__in=list(category_ids)
+        ).values("service_id")
+        services = services.filter(id__in=in_categories)
+
+        def scoped(rows: Any) -> Any:
+            return rows.filter(network=network, service_id__in=in_categories)
+
+    rows = services.values_list(
+        "id",
+        "name",
+        "organization_id",
+        "organization__name",
+        "status",
+        "organization__vetting_status",
+        "grade_low",
+        "grade_high",
+        *TIMING_FIELDS,
+        "cost_to_school",
+        "confirmed_at",
+    )
+    categories: dict[int, set[int]] = defaultdict(set)
+    for service_id, term_id in scoped(Attribute.objects).values_list(
+        "service_id", "taxonomy_term_id"
+    ):
+        categories[service_id].add(term_id)
+    communities: dict[int, set[int]] = defaultdict(set)
+    for service_id, community_id in (
+        scoped(ServiceArea.objects)
+        .filter(community__isnull=False)
+        .values_list("service_id", "community_id")
+    ):
+        communities[service_id].add(community_id)
+    locations: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for service_id, lat, lon in (
+        scoped(ServiceAtLocation.objects)
+        .filter(location__latitude__isnull=False, location__longitude__isnull=False)
+        .values_list("service_id", "location__latitude", "location__longitude")
+    ):
+        locations[service_id].append((float(lat), float(lon)))
+    languages: dict[int, set[str]] = defaultdict(set)
+    for service_id, code in (
+        scoped(Language.objects).exclude(code="").values_list("service_id", "code")
+    ):
+        languages[service_id].add(base_language(code))
+    capacity: dict[int, int] = {}
+    units: dict[int, str] = {}
+    for service_id, available, unit in scoped(ServiceCapacity.objects).values_list(
+        "service_id", "available", "unit"
+    ):
+        capacity[service_id] = capacity.get(service_id, 0) + available
+        units.setdefault(service_id, unit)
+    committed = dict(
+        Partnership.objects.filter(
+            network=network,
+            school_year=school_year,
+            status__in=OPEN_STATUSES,
+            service__isnull=False,
+        )
+        .filter(Q(service_id__in=[r[0] for r in rows]) if category_ids is not None else Q())
+        .values("service_id")
+        .annotate(total=Sum("units"))
+        .values_list("service_id", "total")
+    )
+    n = len(TIMING_FIELDS)
+    facts: dict[int, ServiceFacts] = {}
+    for row in rows:
+        service_id = row[0]
+        timing_flags = row[8 : 8 + n]
+        cost, confirmed = row[8 + n], row[9 + n]
+        stated = capacity.get(service_id)
+        facts[service_id] = ServiceFacts(
+            id=service_id,
+            name=row[1],
+            organization_id=row[2],
+            organization_name=row[3],
+            active=row[4] == ServiceStatus.ACTIVE,
+            vetted=row[5] == VettingStatus.VETTED,
+            categories=frozenset(categories.get(service_id, ())),
+            communities=frozenset(communities.get(service_id, ())),
+            locations=tuple(locations.get(service_id, ())),
+            languages=frozenset(languages.get(service_id, ())),
+            grade_low=grade_position(row[6]),
+            grade_high=grade_position(row[7]),
+            timings=frozenset(t for t, on in zip(TIMING_FIELDS, timing_flags, strict=True) if on),
+            cost_to_school=cost,
+            capacity_left=None if stated is None else max(0, stated - committed.get(service_id, 0)),
+            capacity_unit=units.get(service_id, ""),
+            fresh=confirmed is not None and (stale_before is None or confirmed >= stale_before),
+        )
+    return facts
+
+
+def sustained_pairs(network: Network, school_year: SchoolYear) -> frozenset[tuple[int, int]]:
+    """(school, organization) pairs that already work together: a partnership that was ever
+    accepted (active now, or active once and since ended)."""
+    from wraparound.agreements.models import Partnership
+
+    del school_year  # any year counts; kept in the signature for a future cut-off
+    rows = (
+        Partnership.objects.filter(
+            network=network, school__isnull=False, activated_at__isnull=False
+        )
+        .values_list("school_id", "organization_id")
+        .distinct()
+    )
+    return frozenset((school_id, org_id) for school_id, org_id in rows)
