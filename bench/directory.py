@@ -26,53 +26,20 @@ bench/results/directory.postgresql.json).
 
 from __future__ import annotations
 
-import datetime
 import json
-import math
-import os
-import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
+from common import ROOT, machine, percentile, results_path, setup_django, summary
+
 QUERIES_PER_KIND = 60
 WORDS = ("tutoring", "after school", "dental", "mentoring", "food", "counseling", "soccer",
          "english classes", "college", "summer camp", "reading", "legal")  # fmt: skip
 LANGUAGES = ("es", "es", "es", "zh", "bn", "ar", "ht", "ru")
-
-
-def setup_django() -> tempfile.TemporaryDirectory[str] | None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    scratch = None
-    if not os.environ.get("DATABASE_URL", "").startswith(POSTGRES_SCHEMES):
-        scratch = tempfile.TemporaryDirectory(prefix="wraparound-bench-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch.name}/bench.sqlite3"
-    import django
-
-    django.setup()
-    return scratch
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, math.ceil(p / 100 * len(ordered)) - 1)
-    return ordered[k]
-
-
-def summary(ms: list[float]) -> dict[str, float]:
-    return {
-        "p50_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "max_ms": round(max(ms), 1),
-        "n": len(ms),
-    }
 
 
 def build_queries(network: Any) -> list[tuple[str, Any]]:
@@ -185,13 +152,7 @@ def raw_sql(network_id: int, query: Any) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def results_path(vendor: str) -> Path:
-    name = "directory" if vendor == "sqlite" else f"directory.{vendor}"
-    return ROOT / "bench" / "results" / f"{name}.json"
-
-
 def measure() -> dict[str, Any]:
-    import django
     from django.core.management import call_command
     from django.db import connection
 
@@ -268,12 +229,7 @@ def measure() -> dict[str, Any]:
         },
         "export_csv": export,
         "seed_seconds": round(seed_seconds, 2),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "database": connection.vendor,
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "cpu_count": os.cpu_count(),
+        **machine(connection.vendor),
     }
 
 
@@ -284,7 +240,7 @@ def main() -> None:
     finally:
         if scratch is not None:
             scratch.cleanup()
-    path = results_path(result["database"])
+    path = results_path("directory", result["database"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
 
