@@ -79,7 +79,7 @@ class Partnership(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     ended_reason = models.CharField(_("reason it ended"), max_length=300, blank=True)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the organization accepts: a partnership that was ever active is a working

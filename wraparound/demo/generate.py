@@ -26,6 +26,8 @@ from django.db import models, transaction
 from django.utils.text import slugify
 from faker import Faker
 
+from wraparound.agreements.models import Partnership
+from wraparound.assessments.models import Asset, Need, NeedsAssessment, Participant
 from wraparound.core.db import analyze
 from wraparound.core.models import (
     AuditEvent,
@@ -42,6 +44,7 @@ from wraparound.core.roles import Role
 from wraparound.directory.hsds.tables import TABLES as HSDS_TABLES
 from wraparound.directory.models import ServiceCapacity
 
+from .assessments import generate_assessments, reset_assessments
 from .directory import generate_directory, reset_directory
 from .geography import (
     COMMUNITY_DISTRICT_BY_CODE,
@@ -97,6 +100,8 @@ class DemoData:
     users: list[User] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
     logins: list[LoginRow] = field(default_factory=list)
+    # assessments, needs, assets, participants and partnerships by status (`assessments.py`)
+    assessment_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -111,6 +116,7 @@ class DemoData:
             "coalitions": len(self.coalitions),
             "demo users": len(self.users),
             "memberships": len(self.memberships),
+            **self.assessment_counts,
         }
 
 
@@ -222,6 +228,7 @@ def reset_network(slug: str) -> bool:
     # its network, so it has to go first.
     Disclosure.objects.filter(network=network).delete()
     AuditEvent.objects.filter(network=network).delete()
+    reset_assessments(network.pk)  # they refer to the directory's categories and services
     reset_directory(network.pk)
     # A school protects its community; deleting the schools first lets the network cascade.
     School.objects.filter(network=network).delete()
@@ -835,6 +842,11 @@ _ANALYZED: tuple[type[models.Model], ...] = (
     Organization,
     *(table.model for table in HSDS_TABLES),
     ServiceCapacity,
+    NeedsAssessment,
+    Need,
+    Asset,
+    Participant,
+    Partnership,
 )
 
 
@@ -869,6 +881,10 @@ def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
         timed("coalitions", lambda: generate_coalitions(data, *_streams(fake, seed, "coalitions")))
         timed("people", lambda: generate_people(data, password_hash))
         timed("directory", lambda: generate_directory(data, *_streams(fake, seed, "directory")))
+        data.assessment_counts = timed(
+            "assessments",
+            lambda: generate_assessments(data, *_streams(fake, seed, "assessments")),
+        )
     timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started
     return data
