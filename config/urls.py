@@ -10,4 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("wraparound.core.urls")),
     path("", include("wraparound.directory.urls")),
+    path("", include("wraparound.assessments.urls")),
+    path("", include("wraparound.agreements.urls")),
+    path("", include("wraparound.matching.urls")),
 ]

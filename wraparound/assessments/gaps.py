@@ -52,6 +52,7 @@ def gaps_for(
     school_year: SchoolYear,
     schools: Iterable[School] | None = None,
     submitted_only: bool = False,
+    below: dict[int, frozenset[int]] | None = None,
 ) -> dict[int, Gap]:
     """Need id → its gap, for the network's assessments of the year (these schools only, when
     given; submitted assessments only, when asked — the allocation plans on those)."""
@@ -88,27 +89,43 @@ def gaps_for(
         by_school[school_id].append(gap)
     if not gaps:
         return gaps
-    below = descendants(network)
+    if below is None:
+        below = descendants(network)
 
     def spread(school_id: int, term_ids: Iterable[int], amount: int, field: str) -> None:
-        """Subtract `amount` from the school's needs under these categories, most severe first."""
+        """Subtract `amount` from the school's needs under these categories: needs of exactly
+        these categories first (a reading tutor goes to the reading need before the broader
+        tutoring one), then the rest, most severe first."""
         terms = set(term_ids)
-        for gap in by_school.get(school_id, ()):
+        under = [
+            g
+            for g in by_school.get(school_id, ())
+            if below.get(g.category_id, frozenset({g.category_id})) & terms
+        ]
+        under.sort(key=lambda g: g.category_id not in terms)  # stable: severity order kept
+        for gap in under:
             if amount <= 0:
                 return
-            if not below.get(gap.category_id, frozenset({gap.category_id})) & terms:
-                continue
             room = gap.students - gap.assets - gap.active - gap.proposed
             take = min(room, amount)
             if take > 0:
                 setattr(gap, field, getattr(gap, field) + take)
                 amount -= take
 
-    for school_id, category_id, students in assets.values_list(
-        "assessment__school_id", "category_id", "students"
-    ):
+    def narrowness(term_id: int) -> int:
+        return len(below.get(term_id, ()))
+
+    # The most specific assets first, so that a broad one does not use up a narrow need that
+    # only the narrow asset could cover.
+    asset_rows = sorted(
+        assets.order_by().values_list("assessment__school_id", "category_id", "students"),
+        key=lambda r: (narrowness(r[1]), r),
+    )
+    for school_id, category_id, students in asset_rows:
         spread(school_id, [category_id], students, "assets")
-    rows = list(partnerships.values_list("school_id", "need_id", "service_id", "status", "units"))
+    rows = list(
+        partnerships.order_by().values_list("school_id", "need_id", "service_id", "status", "units")
+    )
     service_terms: dict[int, set[int]] = defaultdict(set)
     loose = {r[2] for r in rows if r[1] not in gaps and r[2] is not None}
     if loose:

@@ -270,3 +270,53 @@ def can_edit_assessment(user: Any, school: School) -> bool:
 def can_submit_assessment(user: Any, school: School) -> bool:
     """The principal submits the school's assessment (the leadership team's sign-off)."""
     return school.pk in grants(user).schools_with(Role.PRINCIPAL)
+
+
+# --- partnerships -------------------------------------------------------------------------------
+
+
+def can_propose_partnership(user: Any, school: School) -> bool:
+    """The school's coordinators propose partnerships for it (from its gaps page); network admins
+    may too. Principals and staff read the recommendations but do not commit the school."""
+    return school.pk in grants(user).schools_with(Role.SCHOOL_COORDINATOR) or is_network_admin(
+        user, school.network_id
+    )
+
+
+def can_act_for_organization(user: Any, organization: Organization) -> bool:
+    """Who answers proposals to the organization and ends its partnerships: its partner admins,
+    or a network admin on its behalf. Partner staff see its partnerships but do not commit it."""
+    return organization.pk in grants(user).organizations_with(
+        Role.PARTNER_ADMIN
+    ) or is_network_admin(user, organization.network_id)
+
+
+def can_respond_to_partnership(user: Any, partnership: Any) -> bool:
+    """Accept or decline a proposed partnership: the organization's side
+    (`can_act_for_organization`)."""
+    return partnership.organization_id in grants(user).organizations_with(
+        Role.PARTNER_ADMIN
+    ) or is_network_admin(user, partnership.network_id)
+
+
+def can_end_partnership(user: Any, partnership: Any) -> bool:
+    """Either side ends an active partnership: the school's coordinators, the organization's
+    partner admins, or a network admin."""
+    g = grants(user)
+    return (
+        (
+            partnership.school_id is not None
+            and partnership.school_id in g.schools_with(Role.SCHOOL_COORDINATOR)
+        )
+        or partnership.organization_id in g.organizations_with(Role.PARTNER_ADMIN)
+        or is_network_admin(user, partnership.network_id)
+    )
+
+
+def can_view_assessment(user: Any, school: School) -> bool:
+    """Who reads a school's needs-and-assets assessments: the network-wide roles of its network
+    (admins edit; evaluators and network supervisors read) and the school's own roles
+    (coordinators and the principal edit; staff and the school's clinical supervisor read).
+    Partner users and coalition members do not: an assessment is the school's own planning."""
+    g = grants(user)
+    return school.network_id in g.network_wide or school.pk in g.schools_with(*SCHOOL_ROLES)

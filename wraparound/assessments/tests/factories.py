@@ -42,7 +42,8 @@ class NeedFactory(factory.django.DjangoModelFactory[m.Need]):
 
     assessment = factory.SubFactory(NeedsAssessmentFactory)
     category = factory.SubFactory(
-        TaxonomyTermFactory, taxonomy_ref__network=factory.SelfAttribute("...assessment.school.network")
+        TaxonomyTermFactory,
+        taxonomy_ref__network=factory.SelfAttribute("...assessment.school.network"),
     )
     severity = 3
     tier = m.Tier.SMALL_GROUP
@@ -56,7 +57,8 @@ class AssetFactory(factory.django.DjangoModelFactory[m.Asset]):
     assessment = factory.SubFactory(NeedsAssessmentFactory)
     kind = m.AssetKind.STAFF
     category = factory.SubFactory(
-        TaxonomyTermFactory, taxonomy_ref__network=factory.SelfAttribute("...assessment.school.network")
+        TaxonomyTermFactory,
+        taxonomy_ref__network=factory.SelfAttribute("...assessment.school.network"),
     )
     name = factory.Sequence(lambda n: f"Asset {n}")
     students = 5
