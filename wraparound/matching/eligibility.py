@@ -28,7 +28,6 @@ relationship with the school, cost to the school and a recently confirmed record
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,7 +53,12 @@ from wraparound.directory.models import (
     ServiceStatus,
     TaxonomyTerm,
 )
-from wraparound.directory.search import TIMING_LABELS, haversine_km, language_label
+from wraparound.directory.search import (
+    TIMING_LABELS,
+    bounding_box,
+    haversine_km,
+    language_label,
+)
 
 # --- facts ------------------------------------------------------------------------------------
 
@@ -125,12 +129,17 @@ def grade_position(code: str) -> int | None:
 # --- rules ------------------------------------------------------------------------------------
 
 
+RuleTest = Callable[["NeedFacts", "ServiceFacts", "Context"], bool]
+RuleWhy = Callable[["NeedFacts", "ServiceFacts", "Context"], str]
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
     label: StrOrPromise
-    # None when the service passes; else why not, in words a coordinator reads.
-    check: Callable[[NeedFacts, ServiceFacts, Context], str | None]
+    passes: RuleTest
+    # Why a service failed, in words a coordinator reads (called only when it did).
+    why: RuleWhy
 
 
 def nearest_km(need: NeedFacts, service: ServiceFacts, ctx: Context) -> float | None:
@@ -143,16 +152,8 @@ def nearest_km(need: NeedFacts, service: ServiceFacts, ctx: Context) -> float | 
     )
 
 
-def _active(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    return None if s.active else _("The service is not active.")
-
-
-def _vetted(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    return None if s.vetted else _("Its organization is not vetted by the network.")
-
-
-def _category(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    return None if s.categories & need.categories else _("It is not offered in this category.")
+# Each rule is a cheap test (the allocation runs it on hundreds of thousands of pairs) and the
+# words that say why a service failed it, built only for a service that did.
 
 
 def reaches(need: NeedFacts, s: ServiceFacts, ctx: Context) -> bool:
@@ -164,76 +165,107 @@ def reaches(need: NeedFacts, s: ServiceFacts, ctx: Context) -> bool:
     return "virtual" in s.timings and (not need.timings or "virtual" in need.timings)
 
 
-def _reach(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    if reaches(need, s, ctx):
-        return None
+def _grades_overlap(need: NeedFacts, s: ServiceFacts, ctx: Context) -> bool:
+    if need.grade_low is not None and s.grade_high is not None and s.grade_high < need.grade_low:
+        return False
+    return not (
+        need.grade_high is not None and s.grade_low is not None and s.grade_low > need.grade_high
+    )
+
+
+def _reach_why(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str:
     return _(
         "It does not serve %(community)s, has no location within %(km)s km of the school and "
         "is not virtual."
     ) % {"community": need.community_name, "km": f"{ctx.distance_km:g}"}
 
 
-def _grades(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    need_low = need.grade_low if need.grade_low is not None else -math.inf
-    need_high = need.grade_high if need.grade_high is not None else math.inf
-    low = s.grade_low if s.grade_low is not None else -math.inf
-    high = s.grade_high if s.grade_high is not None else math.inf
-    if low <= need_high and need_low <= high:
-        return None
-    return _("It serves other grades.")
-
-
-def _language(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    if not need.languages or s.languages & set(need.languages):
-        return None
+def _language_why(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str:
     names = ", ".join(language_label(code) for code in need.languages)
     return _("It offers none of these languages: %(languages)s.") % {"languages": names}
 
 
-def _timing(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    if not need.timings or s.timings & set(need.timings):
-        return None
+def _timing_why(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str:
     names = ", ".join(str(TIMING_LABELS[t]).lower() for t in need.timings)
     return _("It is not offered at these times: %(times)s.") % {"times": names}
 
 
-def _capacity(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
+def _capacity_why(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str:
     if s.capacity_left is None:
         return _("It states no capacity.")
-    if s.capacity_left <= 0:
-        return _("It has no places left this year.")
-    return None
-
-
-def _cleared(need: NeedFacts, s: ServiceFacts, ctx: Context) -> str | None:
-    return None if s.cleared else _("Its organization is not cleared to work on campus.")
+    return _("It has no places left this year.")
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("active", gettext_lazy("active"), _active),
-    Rule("vetted", gettext_lazy("vetted organization"), _vetted),
-    Rule("category", gettext_lazy("category"), _category),
-    Rule("reach", gettext_lazy("serves the school"), _reach),
-    Rule("grades", gettext_lazy("grades"), _grades),
-    Rule("language", gettext_lazy("language"), _language),
-    Rule("timing", gettext_lazy("timing"), _timing),
-    Rule("capacity", gettext_lazy("capacity"), _capacity),
-    Rule("cleared", gettext_lazy("clearance"), _cleared),
+    Rule(
+        "active",
+        gettext_lazy("active"),
+        lambda need, s, ctx: s.active,
+        lambda need, s, ctx: _("The service is not active."),
+    ),
+    Rule(
+        "vetted",
+        gettext_lazy("vetted organization"),
+        lambda need, s, ctx: s.vetted,
+        lambda need, s, ctx: _("Its organization is not vetted by the network."),
+    ),
+    Rule(
+        "category",
+        gettext_lazy("category"),
+        lambda need, s, ctx: bool(s.categories & need.categories),
+        lambda need, s, ctx: _("It is not offered in this category."),
+    ),
+    Rule("reach", gettext_lazy("serves the school"), reaches, _reach_why),
+    Rule(
+        "grades",
+        gettext_lazy("grades"),
+        _grades_overlap,
+        lambda need, s, ctx: _("It serves other grades."),
+    ),
+    Rule(
+        "language",
+        gettext_lazy("language"),
+        lambda need, s, ctx: not need.languages or not s.languages.isdisjoint(need.languages),
+        _language_why,
+    ),
+    Rule(
+        "timing",
+        gettext_lazy("timing"),
+        lambda need, s, ctx: not need.timings or not s.timings.isdisjoint(need.timings),
+        _timing_why,
+    ),
+    Rule(
+        "capacity",
+        gettext_lazy("capacity"),
+        lambda need, s, ctx: bool(s.capacity_left),
+        _capacity_why,
+    ),
+    Rule(
+        "cleared",
+        gettext_lazy("clearance"),
+        lambda need, s, ctx: s.cleared,
+        lambda need, s, ctx: _("Its organization is not cleared to work on campus."),
+    ),
 )
+RULE_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def failed_codes(need: NeedFacts, service: ServiceFacts, ctx: Context) -> list[str]:
+    """The codes of the hard rules the service fails for the need (no words: fast)."""
+    return [rule.code for rule in RULES if not rule.passes(need, service, ctx)]
 
 
 def failures(need: NeedFacts, service: ServiceFacts, ctx: Context) -> list[tuple[str, str]]:
     """Every hard rule the service fails for the need, as (rule code, why)."""
-    found = []
-    for rule in RULES:
-        why = rule.check(need, service, ctx)
-        if why is not None:
-            found.append((rule.code, why))
-    return found
+    return [
+        (rule.code, rule.why(need, service, ctx))
+        for rule in RULES
+        if not rule.passes(need, service, ctx)
+    ]
 
 
 def eligible(need: NeedFacts, service: ServiceFacts, ctx: Context) -> bool:
-    return all(rule.check(need, service, ctx) is None for rule in RULES)
+    return all(rule.passes(need, service, ctx) for rule in RULES)
 
 
 # --- the score --------------------------------------------------------------------------------
@@ -352,16 +384,47 @@ def descendants(network: Network) -> dict[int, frozenset[int]]:
     return result
 
 
+@dataclass(frozen=True)
+class Reach:
+    """A school's surroundings: its community, its point, the network's distance."""
+
+    community_id: int
+    latitude: float | None
+    longitude: float | None
+    km: float
+
+    def services(self, network: Network) -> Q:
+        """Services that may reach the school (the reach rule's candidates, in SQL): serving
+        its community, with a location in the box around it, or virtual."""
+        near = Q(
+            id__in=ServiceArea.objects.filter(
+                network=network, community_id=self.community_id
+            ).values("service_id")
+        ) | Q(virtual=True)
+        if self.latitude is not None and self.longitude is not None:
+            south, north, west, east = bounding_box(self.latitude, self.longitude, self.km)
+            near |= Q(
+                id__in=ServiceAtLocation.objects.filter(
+                    network=network,
+                    location__latitude__range=(south, north),
+                    location__longitude__range=(west, east),
+                ).values("service_id")
+            )
+        return near
+
+
 def load_services(
     network: Network,
     school_year: SchoolYear,
     *,
     category_ids: Iterable[int] | None = None,
     stale_before: datetime | None = None,
+    service_ids: Iterable[int] | None = None,
+    reaching: Reach | None = None,
 ) -> dict[int, ServiceFacts]:
-    """The facts of the network's services (those in these categories, when given), in a fixed
-    number of queries. Capacity left = the stated capacity (Σ available) minus the units of the
-    year's proposed and active partnerships with the service."""
+    """The facts of the network's services (those in these categories, and with these ids, when
+    given), in a fixed number of queries. Capacity left = the stated capacity (Σ available) minus
+    the units of the year's proposed and active partnerships with the service."""
     from wraparound.agreements.models import OPEN_STATUSES, Partnership
 
     services = Service.objects.filter(network=network)
@@ -378,7 +441,18 @@ def load_services(
         def scoped(rows: Any) -> Any:
             return rows.filter(network=network, service_id__in=in_categories)
 
-    rows = services.values_list(
+    if reaching is not None:
+        # The candidates are few (a school's surroundings): name them in the side reads.
+        wanted_ids = list(services.filter(reaching.services(network)).values_list("id", flat=True))
+        service_ids = wanted_ids if service_ids is None else set(service_ids) & set(wanted_ids)
+    if service_ids is not None:
+        wanted = list(service_ids)
+        services = services.filter(id__in=wanted)
+
+        def scoped(rows: Any) -> Any:
+            return rows.filter(network=network, service_id__in=wanted)
+
+    rows = services.order_by().values_list(
         "id",
         "name",
         "organization_id",
@@ -429,7 +503,12 @@ def load_services(
             status__in=OPEN_STATUSES,
             service__isnull=False,
         )
-        .filter(Q(service_id__in=[r[0] for r in rows]) if category_ids is not None else Q())
+        .filter(
+            Q(service_id__in=[r[0] for r in rows])
+            if category_ids is not None or service_ids is not None
+            else Q()
+        )
+        .order_by()
         .values("service_id")
         .annotate(total=Sum("units"))
         .values_list("service_id", "total")
@@ -463,17 +542,18 @@ def load_services(
     return facts
 
 
-def sustained_pairs(network: Network, school_year: SchoolYear) -> frozenset[tuple[int, int]]:
+def sustained_pairs(
+    network: Network, school_year: SchoolYear, *, school_ids: Iterable[int] | None = None
+) -> frozenset[tuple[int, int]]:
     """(school, organization) pairs that already work together: a partnership that was ever
-    accepted (active now, or active once and since ended)."""
+    accepted (active now, or active once and since ended). Only these schools', when given."""
     from wraparound.agreements.models import Partnership
 
     del school_year  # any year counts; kept in the signature for a future cut-off
-    rows = (
-        Partnership.objects.filter(
-            network=network, school__isnull=False, activated_at__isnull=False
-        )
-        .values_list("school_id", "organization_id")
-        .distinct()
+    rows = Partnership.objects.filter(
+        network=network, school__isnull=False, activated_at__isnull=False
     )
-    return frozenset((school_id, org_id) for school_id, org_id in rows)
+    if school_ids is not None:
+        rows = rows.filter(school_id__in=list(school_ids))
+    pairs = rows.order_by().values_list("school_id", "organization_id").distinct()
+    return frozenset((school_id, org_id) for school_id, org_id in pairs)

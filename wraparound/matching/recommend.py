@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from wraparound.assessments.gaps import Gap, gaps_for
 from wraparound.assessments.models import Need
+from wraparound.directory.models import Attribute
 from wraparound.directory.selectors import stale_cutoff
 
 from .eligibility import (
+    RULE_BY_CODE,
     Context,
     NeedFacts,
+    Reach,
     Score,
     ServiceFacts,
     base_language,
     descendants,
-    failures,
+    failed_codes,
     grade_position,
     load_services,
     score,
@@ -39,7 +43,16 @@ class Recommendation:
 @dataclass
 class Exclusion:
     service: ServiceFacts
-    failed: list[tuple[str, str]]  # (rule code, why)
+    codes: list[str]  # the rules it fails
+    need: NeedFacts
+    ctx: Context
+
+    @cached_property
+    def failed(self) -> list[tuple[str, str]]:
+        """(rule code, why) — the words are built only for the exclusions a page shows."""
+        return [
+            (code, RULE_BY_CODE[code].why(self.need, self.service, self.ctx)) for code in self.codes
+        ]
 
 
 @dataclass
@@ -48,6 +61,9 @@ class Recommendations:
     gap: Gap
     eligible: list[Recommendation] = field(default_factory=list)
     excluded: list[Exclusion] = field(default_factory=list)
+    # Services of the category that do not reach the school at all (another community, far
+    # away, not virtual): counted, not listed — in a city they are most of the category.
+    out_of_reach: int = 0
 
 
 def need_facts(need: Need, *, units: int, below: dict[int, frozenset[int]]) -> NeedFacts:
@@ -97,10 +113,12 @@ def recommend_many(
         for n in needs
     ):
         raise ValueError("recommend_many: the needs must be of one network and school year")
-    if gaps is None:
-        schools = {n.assessment.school_id: n.assessment.school for n in needs}
-        gaps = gaps_for(network=network, school_year=school_year, schools=schools.values())
     below = descendants(network)
+    if gaps is None:
+        by_id = {n.assessment.school_id: n.assessment.school for n in needs}
+        gaps = gaps_for(
+            network=network, school_year=school_year, schools=by_id.values(), below=below
+        )
     facts: dict[int, NeedFacts] = {}
     need_gaps: dict[int, Gap] = {}
     for need in needs:
@@ -110,25 +128,47 @@ def recommend_many(
         need_gaps[need.pk] = gap
         facts[need.pk] = need_facts(need, units=max(gap.unplanned, 1), below=below)
     categories = frozenset().union(*(f.categories for f in facts.values()))
+    km = float(network.match_distance_km)
+    # One school (its gaps page, one need): only the services that can reach it are read;
+    # the rest of the category is counted.
+    schools = {f.school_id for f in facts.values()}
+    reaching = None
+    if len(schools) == 1:
+        one = next(iter(facts.values()))
+        reaching = Reach(one.community_id, one.latitude, one.longitude, km)
     services = load_services(
-        network, school_year, category_ids=categories, stale_before=stale_cutoff(network)
+        network,
+        school_year,
+        category_ids=categories,
+        stale_before=stale_cutoff(network),
+        reaching=reaching,
     )
+    in_category: dict[int, set[int]] = {}
+    if reaching is not None:
+        for service_id, term_id in Attribute.objects.filter(
+            network=network, taxonomy_term_id__in=categories
+        ).values_list("service_id", "taxonomy_term_id"):
+            in_category.setdefault(term_id, set()).add(service_id)
     ctx = Context(
-        distance_km=float(network.match_distance_km),
-        sustained=sustained_pairs(network, school_year),
+        distance_km=km, sustained=sustained_pairs(network, school_year, school_ids=schools)
     )
     results: dict[int, Recommendations] = {}
     for need in needs:
         need_f = facts[need.pk]
         result = Recommendations(need=need_f, gap=need_gaps[need.pk])
         for service in services.values():
-            if not service.categories & need_f.categories:
+            if service.categories.isdisjoint(need_f.categories):
                 continue  # not of the need's category: neither recommended nor "left out"
-            failed = failures(need_f, service, ctx)
-            if failed:
-                result.excluded.append(Exclusion(service, failed))
+            codes = failed_codes(need_f, service, ctx)
+            if codes:
+                result.excluded.append(Exclusion(service, codes, need_f, ctx))
             else:
                 result.eligible.append(Recommendation(service, score(need_f, service, ctx)))
+        if reaching is not None:
+            of_category: set[int] = set()
+            for term_id in need_f.categories:
+                of_category |= in_category.get(term_id, set())
+            result.out_of_reach = len(of_category - services.keys())
         result.eligible.sort(
             key=lambda r: (
                 -r.score.value,
@@ -138,6 +178,6 @@ def recommend_many(
         )
         if limit:
             result.eligible = result.eligible[:limit]
-        result.excluded.sort(key=lambda e: (len(e.failed), e.service.name.casefold()))
+        result.excluded.sort(key=lambda e: (len(e.codes), e.service.name.casefold()))
         results[need.pk] = result
     return results
