@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -312,3 +314,64 @@ def allocation_run_discard(*, actor: Any, run: AllocationRun) -> AllocationRun:
 def plan_for(problem: Problem, strategy: str) -> a.Plan:
     """The plan without keeping it (the `allocate` command)."""
     return solve(problem, strategy)
+
+
+# The need-index weights are relative (the index divides by their sum); a cap keeps typos out.
+MAX_INDEX_WEIGHT = 100.0
+
+
+@transaction.atomic
+def network_matching_update(
+    *,
+    actor: Any,
+    network: Network,
+    weights: Mapping[str, Any],
+    distance_km: Any,
+) -> Network:
+    """The network's matching settings: the need-index weights (one per school share, each 0 or
+    more, at least one above 0) and the distance within which a service serves a school.
+    Nothing stored is recomputed: need indexes and eligibility are computed when read."""
+    from wraparound.core.models import NEED_INDEX_SHARES
+
+    _require_admin(actor, network)
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(weights) - set(NEED_INDEX_SHARES))
+    if unknown:
+        errors["weights"] = [_("Unknown shares: %(keys)s.") % {"keys": ", ".join(unknown)}]
+    cleaned: dict[str, float] = {}
+    for key in NEED_INDEX_SHARES:
+        raw = weights.get(key, 0)
+        try:
+            value = float(raw if raw is not None else 0)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value) or value < 0 or value > MAX_INDEX_WEIGHT:
+            errors[key] = [
+                _("Enter a number from 0 to %(max)s.") % {"max": f"{MAX_INDEX_WEIGHT:g}"}
+            ]
+        else:
+            cleaned[key] = value
+    if not errors and sum(cleaned.values()) <= 0:
+        errors["weights"] = [_("Give at least one share a weight above 0.")]
+    field = Network._meta.get_field("match_distance_km")
+    try:
+        distance = field.clean(distance_km, network)
+    except ValidationError as error:
+        errors["distance_km"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "weights": network.need_index_weights,
+        "distance_km": str(network.match_distance_km),
+    }
+    network.need_index_weights = cleaned
+    network.match_distance_km = distance
+    network.save(update_fields=["need_index_weights", "match_distance_km"])
+    audit_record(
+        actor=actor,
+        action="network.matching_settings",
+        target=network,
+        network=network,
+        data={"before": before, "after": {"weights": cleaned, "distance_km": str(distance)}},
+    )
+    return network
