@@ -33,9 +33,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_stubs_ext import StrOrPromise
@@ -84,6 +85,15 @@ class ServiceFacts:
     fresh: bool
     # Issue 5 (clearance) fills this; until then every organization counts as cleared.
     cleared: bool = True
+
+    @cached_property
+    def own_value(self) -> float:
+        """The part of the score that depends on the service alone: the base, cost to the
+        school (free first; unknown half) and a recently confirmed record."""
+        value = S_BASE + (S_FRESH if self.fresh else 0.0)
+        if self.cost_to_school is None:
+            return value + S_COST / 2
+        return value + (S_COST if self.cost_to_school == 0 else 0.0)
 
 
 @dataclass(frozen=True)
@@ -283,73 +293,79 @@ class Score:
     sustained: bool = False
 
 
-def score(need: NeedFacts, s: ServiceFacts, ctx: Context, *, explain: bool = True) -> Score:
-    """How well an eligible service fits the need, 0–1, with the reasons in words."""
-    reasons: list[str] = []
-    value = S_BASE
-    km = nearest_km(need, s, ctx)
+def score_value(need: NeedFacts, s: ServiceFacts, ctx: Context) -> float:
+    """The score alone (the allocation computes it for every arc: no words, no objects)."""
+    value = s.own_value
     if need.community_id in s.communities:
         value += S_REACH
-        if explain:
-            reasons.append(_("Serves %(community)s") % {"community": need.community_name})
-    elif km is not None and km <= ctx.distance_km:
-        value += S_REACH * max(0.0, 1 - km / max(ctx.distance_km, 0.1))
-        if explain:
-            reasons.append(_("%(km)s km from the school") % {"km": f"{km:.1f}"})
-    elif explain:
-        reasons.append(_("Virtual"))
-    if explain and km is not None and need.community_id in s.communities:
-        reasons.append(_("%(km)s km from the school") % {"km": f"{km:.1f}"})
+    else:
+        km = nearest_km(need, s, ctx)
+        if km is not None and km <= ctx.distance_km:
+            value += S_REACH * max(0.0, 1 - km / max(ctx.distance_km, 0.1))
     if need.languages:
-        offered = [code for code in need.languages if code in s.languages]
-        value += S_LANGUAGE * len(offered) / len(need.languages)
-        if explain and offered:
-            reasons.append(
-                _("In %(languages)s") % {"languages": ", ".join(language_label(c) for c in offered)}
-            )
+        offered = sum(1 for code in need.languages if code in s.languages)
+        value += S_LANGUAGE * offered / len(need.languages)
     else:
         value += S_LANGUAGE
     if need.timings:
-        matched = [t for t in need.timings if t in s.timings]
-        value += S_TIMING * len(matched) / len(need.timings)
-        if explain and matched:
-            reasons.append(", ".join(str(TIMING_LABELS[t]) for t in matched))
+        matched = sum(1 for t in need.timings if t in s.timings)
+        value += S_TIMING * matched / len(need.timings)
     else:
         value += S_TIMING
-    covers = (need.grade_low is None or (s.grade_low or -1) <= need.grade_low) and (
+    if (need.grade_low is None or s.grade_low is None or s.grade_low <= need.grade_low) and (
         need.grade_high is None or s.grade_high is None or s.grade_high >= need.grade_high
-    )
-    if covers:
+    ):
         value += S_GRADES
-    if explain and (s.grade_low is not None or s.grade_high is not None):
+    if (need.school_id, s.organization_id) in ctx.sustained:
+        value += S_SUSTAINED
+    if s.capacity_left:
+        value += S_CAPACITY * min(1.0, s.capacity_left / max(need.units, 1))
+    return round(value, 6)
+
+
+def score(need: NeedFacts, s: ServiceFacts, ctx: Context, *, explain: bool = True) -> Score:
+    """How well an eligible service fits the need, 0–1 (`score_value`), with the reasons in
+    words a coordinator reads."""
+    km = nearest_km(need, s, ctx)
+    sustained = (need.school_id, s.organization_id) in ctx.sustained
+    result = Score(score_value(need, s, ctx), [], km, sustained)
+    if not explain:
+        return result
+    reasons = result.reasons
+    if need.community_id in s.communities:
+        reasons.append(_("Serves %(community)s") % {"community": need.community_name})
+        if km is not None:
+            reasons.append(_("%(km)s km from the school") % {"km": f"{km:.1f}"})
+    elif km is not None and km <= ctx.distance_km:
+        reasons.append(_("%(km)s km from the school") % {"km": f"{km:.1f}"})
+    else:
+        reasons.append(_("Virtual"))
+    offered = [code for code in need.languages if code in s.languages]
+    if offered:
+        reasons.append(
+            _("In %(languages)s") % {"languages": ", ".join(language_label(c) for c in offered)}
+        )
+    matched = [t for t in need.timings if t in s.timings]
+    if matched:
+        reasons.append(", ".join(str(TIMING_LABELS[t]) for t in matched))
+    if s.grade_low is not None or s.grade_high is not None:
         low = _grade_code(s.grade_low) or "PK"
         high = _grade_code(s.grade_high) or "12"
         reasons.append(_("Grades %(span)s") % {"span": grade_span_label(low, high)})
-    sustained = (need.school_id, s.organization_id) in ctx.sustained
     if sustained:
-        value += S_SUSTAINED
-        if explain:
-            reasons.append(_("Already partners with this school"))
+        reasons.append(_("Already partners with this school"))
     if s.cost_to_school is not None and s.cost_to_school == 0:
-        value += S_COST
-        if explain:
-            reasons.append(_("Free for the school"))
-    elif s.cost_to_school is None:
-        value += S_COST / 2
-    elif explain:
+        reasons.append(_("Free for the school"))
+    elif s.cost_to_school is not None:
         reasons.append(
             _("Costs the school $%(cost)s a year") % {"cost": f"{s.cost_to_school:,.0f}"}
         )
-    if s.fresh:
-        value += S_FRESH
     if s.capacity_left:
-        value += S_CAPACITY * min(1.0, s.capacity_left / max(need.units, 1))
-        if explain:
-            reasons.append(
-                ngettext("%(n)s place left", "%(n)s places left", s.capacity_left)
-                % {"n": s.capacity_left}
-            )
-    return Score(round(value, 6), reasons, km, sustained)
+        reasons.append(
+            ngettext("%(n)s place left", "%(n)s places left", s.capacity_left)
+            % {"n": s.capacity_left}
+        )
+    return result
 
 
 _CODE_AT = {position: code for code, position in GRADE_ORDER.items()}
@@ -392,6 +408,8 @@ class Reach:
     latitude: float | None
     longitude: float | None
     km: float
+    # Whether a virtual service counts (the reach rule: when a need accepts virtual help).
+    virtual: bool = True
 
     def services(self, network: Network) -> Q:
         """Services that may reach the school (the reach rule's candidates, in SQL): serving
@@ -400,7 +418,9 @@ class Reach:
             id__in=ServiceArea.objects.filter(
                 network=network, community_id=self.community_id
             ).values("service_id")
-        ) | Q(virtual=True)
+        )
+        if self.virtual:
+            near |= Q(virtual=True)
         if self.latitude is not None and self.longitude is not None:
             south, north, west, east = bounding_box(self.latitude, self.longitude, self.km)
             near |= Q(
@@ -411,6 +431,18 @@ class Reach:
                 ).values("service_id")
             )
         return near
+
+
+def _with_service_ids(rows: QuerySet[Any], ids: list[int]) -> QuerySet[Any]:
+    """`service_id IN (…)` with the ids written into the SQL as integers. A school's reads name
+    a few hundred services in each of six queries; as parameters, Django prepares every one of
+    them one by one, which cost more than the queries (the ids are ours: integers from a query,
+    coerced again here)."""
+    if not ids:
+        return rows.none()
+    table = rows.model._meta.db_table
+    listed = ", ".join(str(int(i)) for i in ids)
+    return rows.extra(where=[f'"{table}"."service_id" IN ({listed})'])  # noqa: S610
 
 
 def load_services(
@@ -446,11 +478,11 @@ def load_services(
         wanted_ids = list(services.filter(reaching.services(network)).values_list("id", flat=True))
         service_ids = wanted_ids if service_ids is None else set(service_ids) & set(wanted_ids)
     if service_ids is not None:
-        wanted = list(service_ids)
+        wanted = sorted({int(i) for i in service_ids})
         services = services.filter(id__in=wanted)
 
         def scoped(rows: Any) -> Any:
-            return rows.filter(network=network, service_id__in=wanted)
+            return _with_service_ids(rows.filter(network=network), wanted)
 
     rows = services.order_by().values_list(
         "id",
@@ -496,17 +528,15 @@ def load_services(
     ):
         capacity[service_id] = capacity.get(service_id, 0) + available
         units.setdefault(service_id, unit)
+    partnerships = Partnership.objects.all()
+    if category_ids is not None or service_ids is not None:
+        partnerships = _with_service_ids(partnerships, [r[0] for r in rows])
     committed = dict(
-        Partnership.objects.filter(
+        partnerships.filter(
             network=network,
             school_year=school_year,
             status__in=OPEN_STATUSES,
             service__isnull=False,
-        )
-        .filter(
-            Q(service_id__in=[r[0] for r in rows])
-            if category_ids is not None or service_ids is not None
-            else Q()
         )
         .order_by()
         .values("service_id")

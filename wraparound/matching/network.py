@@ -47,10 +47,9 @@ from .eligibility import (
     ServiceFacts,
     base_language,
     descendants,
-    failures,
     grade_position,
     load_services,
-    score,
+    score_value,
     sustained_pairs,
 )
 
@@ -252,36 +251,52 @@ def _arcs(
     ctx: Context,
     taken: set[tuple[int, int]],
 ) -> list[a.Arc]:
-    by_category: dict[int, list[int]] = defaultdict(list)
+    """The eligible need → service arcs with their benefit. `services` passed the rules that do
+    not depend on the need (active, vetted, capacity, cleared); the candidates below pass the
+    category and reach rules by construction (the indexes); grades, language and timing are
+    tested inline — the same tests as `eligibility.RULES` (a test holds every arc to them)."""
     by_category_community: dict[tuple[int, int], list[int]] = defaultdict(list)
     virtual_by_category: dict[int, list[int]] = defaultdict(list)
     for s in services.values():
         for term in s.categories:
-            by_category[term].append(s.id)
             for community in s.communities:
                 by_category_community[(term, community)].append(s.id)
             if "virtual" in s.timings:
                 virtual_by_category[term].append(s.id)
     near = ctx.distances or {}
+    near_by_category: dict[int, dict[int, list[int]]] = {}  # school → term → services near it
     arcs: list[a.Arc] = []
     for need in needs.values():
-        school_near = near.get(need.school_id, {})
+        school_near = near_by_category.get(need.school_id)
+        if school_near is None:
+            school_near = defaultdict(list)
+            for service_id in near.get(need.school_id, ()):
+                for term in services[service_id].categories:
+                    school_near[term].append(service_id)
+            near_by_category[need.school_id] = school_near
         allows_virtual = not need.timings or "virtual" in need.timings
         candidates: set[int] = set()
         for term in need.categories:
             candidates.update(by_category_community.get((term, need.community_id), ()))
-            if school_near:
-                candidates.update(i for i in by_category.get(term, ()) if i in school_near)
+            candidates.update(school_near.get(term, ()))
             if allows_virtual:
                 candidates.update(virtual_by_category.get(term, ()))
         weight = weights[need.id]
+        low, high = need.grade_low, need.grade_high
+        languages, timings = need.languages, need.timings
         for service_id in sorted(candidates):
             if (need.school_id, service_id) in taken:
                 continue
             service = services[service_id]
-            if failures(need, service, ctx):
+            if low is not None and service.grade_high is not None and service.grade_high < low:
                 continue
-            quality = score(need, service, ctx, explain=False).value
+            if high is not None and service.grade_low is not None and service.grade_low > high:
+                continue
+            if languages and service.languages.isdisjoint(languages):
+                continue
+            if timings and service.timings.isdisjoint(timings):
+                continue
+            quality = score_value(need, service, ctx)
             arcs.append(a.Arc(need.id, service_id, round(weight * quality, 6)))
     return arcs
 

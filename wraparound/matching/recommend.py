@@ -15,6 +15,7 @@ from functools import cached_property
 from wraparound.assessments.gaps import Gap, gaps_for
 from wraparound.assessments.models import Need
 from wraparound.directory.models import Attribute
+from wraparound.directory.search import haversine_km
 from wraparound.directory.selectors import stale_cutoff
 
 from .eligibility import (
@@ -135,7 +136,8 @@ def recommend_many(
     reaching = None
     if len(schools) == 1:
         one = next(iter(facts.values()))
-        reaching = Reach(one.community_id, one.latitude, one.longitude, km)
+        virtual = any(not f.timings or "virtual" in f.timings for f in facts.values())
+        reaching = Reach(one.community_id, one.latitude, one.longitude, km, virtual)
     services = load_services(
         network,
         school_year,
@@ -152,6 +154,16 @@ def recommend_many(
     ctx = Context(
         distance_km=km, sustained=sustained_pairs(network, school_year, school_ids=schools)
     )
+    if reaching is not None and reaching.latitude is not None and reaching.longitude is not None:
+        # Each service's distance once, for the reach rule and the score alike.
+        lat, lon = reaching.latitude, reaching.longitude
+        ctx.distances = {
+            next(iter(schools)): {
+                service.id: min(haversine_km(lat, lon, a, b) for a, b in service.locations)
+                for service in services.values()
+                if service.locations
+            }
+        }
     results: dict[int, Recommendations] = {}
     for need in needs:
         need_f = facts[need.pk]
@@ -163,7 +175,9 @@ def recommend_many(
             if codes:
                 result.excluded.append(Exclusion(service, codes, need_f, ctx))
             else:
-                result.eligible.append(Recommendation(service, score(need_f, service, ctx)))
+                result.eligible.append(
+                    Recommendation(service, score(need_f, service, ctx, explain=False))
+                )
         if reaching is not None:
             of_category: set[int] = set()
             for term_id in need_f.categories:
@@ -178,6 +192,8 @@ def recommend_many(
         )
         if limit:
             result.eligible = result.eligible[:limit]
+        for recommendation in result.eligible:  # the words, for those shown only
+            recommendation.score = score(need_f, recommendation.service, ctx)
         result.excluded.sort(key=lambda e: (len(e.codes), e.service.name.casefold()))
         results[need.pk] = result
     return results
