@@ -75,6 +75,8 @@ class Problem:
     school_order: list[list[int]]  # need ids per school, highest need index first (greedy)
     services: dict[int, ServiceFacts]
     empty_reason: str | None = None
+    # Needs whose eligible services are all full (their unmet reason is capacity taken).
+    full_only: set[int] = field(default_factory=set)
     stats: dict[str, float | int] = field(default_factory=dict)
 
 
@@ -111,6 +113,16 @@ def build_problem(network: Network, school_year: SchoolYear) -> Problem:
         ).values_list("school_id", "service_id")
     )
     arcs = _arcs(needs, usable, weights, ctx, taken)
+    # Needs with no arc whose only eligible services are full: "capacity taken" (by existing
+    # commitments), not "no eligible service".
+    with_arcs = {arc.need_id for arc in arcs}
+    full = {
+        s.id: s
+        for s in services.values()
+        if s.active and s.vetted and s.cleared and not s.capacity_left
+    }
+    no_arc = {i: n for i, n in needs.items() if i not in with_arcs}
+    full_only = {arc.need_id for arc in _arcs(no_arc, full, weights, ctx, taken)} if full else set()
     groups = _groups(needs, gaps, weights)
     model = a.Model(
         needs=tuple(a.Need(n.id, n.units) for n in needs.values()),
@@ -138,6 +150,7 @@ def build_problem(network: Network, school_year: SchoolYear) -> Problem:
         school_order=[by_school[s] for s in order],
         services=services,
         empty_reason=empty_reason,
+        full_only=full_only,
         stats={
             "load_seconds": round(loaded - started, 4),
             "model_seconds": round(time.perf_counter() - loaded, 4),
@@ -342,16 +355,21 @@ def _groups(
 def solve(problem: Problem, strategy: str) -> a.Plan:
     """The plan for the problem by the strategy ("optimal" or "greedy"); an empty plan with
     the reason when there is nothing to allocate."""
+    if strategy not in ("optimal", "greedy"):
+        raise ValueError(f"unknown strategy {strategy!r}")
     if problem.empty_reason is not None and not problem.model.arcs:
         plan = a.Plan(0.0, [], [], {"strategy": strategy, "empty_reason": problem.empty_reason})
         plan.unmet = [a.Unmet(n.id, n.units, a.NO_ELIGIBLE_SERVICE) for n in problem.model.needs]
-        return plan
-    if strategy == "greedy":
+    elif strategy == "greedy":
         plan = a.solve_greedy(problem.model, problem.school_order)
-    elif strategy == "optimal":
-        plan = a.solve_optimal(problem.model)
     else:
-        raise ValueError(f"unknown strategy {strategy!r}")
+        plan = a.solve_optimal(problem.model)
+    plan.unmet = [
+        a.Unmet(u.need_id, u.units, a.CAPACITY_TAKEN)
+        if u.reason == a.NO_ELIGIBLE_SERVICE and u.need_id in problem.full_only
+        else u
+        for u in plan.unmet
+    ]
     plan.stats.update(problem.stats)
     plan.stats.update(coverage(problem, plan))
     return plan

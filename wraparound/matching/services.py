@@ -224,8 +224,11 @@ def allocation_run_accept(*, actor: Any, run: AllocationRun) -> list[Partnership
     merged: dict[tuple[int, int], list[AllocationItem]] = defaultdict(list)
     for item in items:
         merged[(item.need.assessment.school_id, item.service_id)].append(item)
-    created: list[Partnership] = []
     now = timezone.now()
+    note = _("Proposed by the network allocation of %(date)s.") % {
+        "date": run.created_at.date().isoformat()
+    }
+    pending: list[tuple[Partnership, list[AllocationItem]]] = []
     for (school_id, service_id), group in merged.items():
         if (school_id, service_id) in open_pairs:
             problems.append(
@@ -233,27 +236,37 @@ def allocation_run_accept(*, actor: Any, run: AllocationRun) -> list[Partnership
                 % {"school": group[0].need.assessment.school.name, "service": group[0].service.name}
             )
             continue
-        partnership = Partnership.objects.create(
-            network=run.network,
-            school_id=school_id,
-            organization_id=group[0].service.organization_id,
-            service_id=service_id,
-            school_year=run.school_year,
-            need_id=group[0].need_id,
-            units=sum(i.units for i in group),
-            status=PartnershipStatus.PROPOSED,
-            source=PartnershipSource.ALLOCATION,
-            allocation_run=run,
-            proposed_by=actor,
-            status_changed_at=now,
-            status_changed_by=actor,
-            notes=_("Proposed by the network allocation of %(date)s.")
-            % {"date": run.created_at.date().isoformat()},
+        pending.append(
+            (
+                Partnership(
+                    network=run.network,
+                    school_id=school_id,
+                    organization_id=group[0].service.organization_id,
+                    service_id=service_id,
+                    school_year=run.school_year,
+                    need_id=group[0].need_id,
+                    units=sum(i.units for i in group),
+                    status=PartnershipStatus.PROPOSED,
+                    source=PartnershipSource.ALLOCATION,
+                    allocation_run=run,
+                    proposed_by=actor,
+                    status_changed_at=now,
+                    status_changed_by=actor,
+                    notes=note,
+                ),
+                group,
+            )
         )
-        created.append(partnership)
-        AllocationItem.objects.filter(pk__in=[i.pk for i in group]).update(partnership=partnership)
     if problems:
         raise ValidationError(problems)
+    # A city's plan is thousands of partnerships: written in batches, not one by one.
+    created = Partnership.objects.bulk_create([p for p, _group in pending], batch_size=1000)
+    linked: list[AllocationItem] = []
+    for partnership, (_unsaved, group) in zip(created, pending, strict=True):
+        for item in group:
+            item.partnership = partnership
+            linked.append(item)
+    AllocationItem.objects.bulk_update(linked, ["partnership"], batch_size=1000)
     run.status = RunStatus.ACCEPTED
     run.decided_by = actor
     run.decided_at = now

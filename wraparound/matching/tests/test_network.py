@@ -155,3 +155,19 @@ def test_the_allocate_command_refuses_unknown_networks_and_years(city, tmp_path)
         call_command(
             "allocate", network=city["t"].network.slug, year=2027, strategy="random", out=out
         )
+
+
+def test_a_need_whose_eligible_services_are_all_full_says_capacity_taken(city):
+    PartnershipFactory.create(
+        school=city["t"].schools[2],
+        school_year=city["year"],
+        service=city["tutor"],
+        units=10,
+        status=PartnershipStatus.ACTIVE,
+    )
+    problem = build_problem(city["t"].network, city["year"])
+    assert problem.empty_reason == EMPTY_NO_SERVICES
+    reasons = {u.need_id: u.reason for u in solve(problem, "optimal").unmet}
+    assert reasons[city["high"].pk] == CAPACITY_TAKEN
+    assert reasons[city["low"].pk] == CAPACITY_TAKEN
+    assert reasons[city["mentoring"].pk] == NO_ELIGIBLE_SERVICE

@@ -127,3 +127,22 @@ def test_discarding_closes_the_run(city, run, admin):
     assert run.status == RunStatus.DISCARDED
     with pytest.raises(ValidationError):
         allocation_run_accept(actor=admin, run=run)
+
+
+def test_two_needs_served_by_one_service_become_one_partnership(city, admin):
+    from wraparound.assessments.tests.factories import NeedFactory
+
+    high = city["high"]
+    second = NeedFactory.create(
+        assessment=high.assessment, category=high.category, severity=5, students=1
+    )
+    run = allocation_run_create(actor=admin, network=city["t"].network, school_year=city["year"])
+    kept = run.items.filter(strategy=Strategy.OPTIMAL, need__in=[high, second])
+    assert kept.count() == 2
+    low = run.items.get(strategy=Strategy.OPTIMAL, need=city["low"])
+    allocation_item_update(actor=admin, item=low, units=0, kept=False)
+    created = allocation_run_accept(actor=admin, run=run)
+    assert len(created) == 1
+    partnership = Partnership.objects.get()
+    assert partnership.units == sum(kept.values_list("units", flat=True))
+    assert set(kept.values_list("partnership", flat=True)) == {partnership.pk}
