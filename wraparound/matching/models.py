@@ -13,6 +13,8 @@ from wraparound.directory.models import Service
 
 
 class RunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    FAILED = "failed", _("failed")
     DRAFT = "draft", _("under review")
     ACCEPTED = "accepted", _("accepted")
     DISCARDED = "discarded", _("discarded")
@@ -43,6 +45,8 @@ class AllocationRun(models.Model):
     greedy_objective = models.FloatField(default=0)
     # Totals, coverage by need-index quintile, timings, the empty-plan reason, for both plans.
     stats = models.JSONField(default=dict)
+    # Why a run failed (the solver's or the database's words), for the admin and the logs.
+    error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -38,22 +38,63 @@ def _require_admin(actor: Any, network: Network) -> None:
 def allocation_run_create(
     *, actor: Any, network: Network, school_year: SchoolYear
 ) -> AllocationRun:
-    """Build the year's problem, solve it both ways and keep both plans for review."""
+    """Build the year's problem, solve it both ways and keep both plans for review — here and
+    now (the tests, a shell). The page starts it as a task: `allocation_run_start`."""
+    run = _run_new(actor=actor, network=network, school_year=school_year)
+    return allocation_run_compute(run_id=run.pk)
+
+
+def allocation_run_start(*, actor: Any, network: Network, school_year: SchoolYear) -> AllocationRun:
+    """A run, computed by a Celery task (a city takes about ten seconds: not in a request).
+    Without a broker the task runs inline, so the run is ready when this returns."""
+    from .tasks import allocation_run_compute as task
+
+    run = _run_new(actor=actor, network=network, school_year=school_year)
+    # The run row is committed (no transaction is open here), so a worker finds it.
+    task.delay(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _run_new(*, actor: Any, network: Network, school_year: SchoolYear) -> AllocationRun:
     _require_admin(actor, network)
     if school_year.network_id != network.pk:
         raise ValidationError({"school_year": _("Choose a school year of this network.")})
-    problem = build_problem(network, school_year)
-    optimal = solve(problem, "optimal")
-    greedy = solve(problem, "greedy")
     with transaction.atomic():
+        # One run at a time per network: two would plan the same capacity twice.
+        Network.objects.select_for_update().filter(pk=network.pk).first()
+        if AllocationRun.objects.filter(network=network, status=RunStatus.RUNNING).exists():
+            raise ValidationError(
+                _("An allocation is already running for this network; wait for it to finish.")
+            )
         run = AllocationRun.objects.create(
-            network=network,
-            school_year=school_year,
-            objective=optimal.objective,
-            greedy_objective=greedy.objective,
-            stats={"optimal": optimal.stats, "greedy": greedy.stats, **_empty(problem)},
-            created_by=actor,
+            network=network, school_year=school_year, status=RunStatus.RUNNING, created_by=actor
         )
+        audit_record(actor=actor, action="allocation.start", target=run, network=network)
+    return run
+
+
+def allocation_run_compute(*, run_id: int) -> AllocationRun:
+    """Solve a running run and keep both plans (the task's body). Idempotent: a run that is no
+    longer running is left as it is; a retry replaces what a failed attempt wrote."""
+    run = AllocationRun.objects.select_related("network", "school_year").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run
+    try:
+        problem = build_problem(run.network, run.school_year)
+        optimal = solve(problem, "optimal")
+        greedy = solve(problem, "greedy")
+    except Exception as error:
+        AllocationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+    with transaction.atomic():
+        run = AllocationRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.RUNNING:
+            return run
+        run.items.all().delete()
+        run.unmet.all().delete()
         for strategy, plan in ((Strategy.OPTIMAL, optimal), (Strategy.GREEDY, greedy)):
             AllocationItem.objects.bulk_create(
                 (
@@ -83,11 +124,16 @@ def allocation_run_create(
                 ),
                 batch_size=2000,
             )
+        run.status = RunStatus.DRAFT
+        run.objective = optimal.objective
+        run.greedy_objective = greedy.objective
+        run.stats = {"optimal": optimal.stats, "greedy": greedy.stats, **_empty(problem)}
+        run.save(update_fields=["status", "objective", "greedy_objective", "stats"])
         audit_record(
-            actor=actor,
+            actor=run.created_by,
             action="allocation.run",
             target=run,
-            network=network,
+            network=run.network_id,
             data={
                 "objective": optimal.objective,
                 "greedy_objective": greedy.objective,

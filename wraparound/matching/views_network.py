@@ -97,16 +97,20 @@ def network_allocation(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.allocation_run_create(
+            run = services.allocation_run_start(
                 actor=request.user, network=network, school_year=form.cleaned_data["school_year"]
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("The allocation was run. Review it: nothing is proposed until you accept it."),
-            )
+            if run.status == RunStatus.DRAFT:
+                messages.success(
+                    request,
+                    _(
+                        "The allocation was run. Review it: nothing is proposed until you "
+                        "accept it."
+                    ),
+                )
             return redirect("allocation_review", slug=network.slug, pk=run.pk)
     page = Paginator(selectors.allocation_runs(network), selectors.RUNS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -191,6 +195,20 @@ def _render_review(
 def allocation_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network = selectors.network_for_allocation(request.user, slug)
     run = selectors.get_run(network, pk)
+    polled = request.headers.get("HX-Request") and request.GET.get("poll")
+    if polled and run.status != RunStatus.RUNNING:
+        # Solved (or failed) while the page waited: reload it whole.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    if run.status in (RunStatus.RUNNING, RunStatus.FAILED):
+        # Solved by a task: the page asks every few seconds and reloads once it is done.
+        return render(
+            request,
+            "matching/allocation_running.html",
+            {"network": network, "run": run},
+            status=200,
+        )
     return _render_review(request, network, run)
 
 
