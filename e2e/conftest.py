@@ -93,10 +93,14 @@ def page(browser: Browser, live_server: LiveServer, page_problems: PageProblems)
             route.abort()
 
     def on_response(response: Response) -> None:
+        # A form refused by an htmx request answers 400 with the form and its errors, which
+        # the page shows: that is the form working, not a failed request.
+        form_refused = response.status == 400 and "hx-request" in response.request.headers
         if (
             response.url.startswith(origin)
             and response.status >= 400
             and (response.request.resource_type != "document")
+            and not form_refused
         ):
             page_problems.failed.append(f"{response.status} {response.url}")
 

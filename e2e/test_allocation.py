@@ -140,9 +140,8 @@ def test_network_admin_runs_reviews_edits_and_accepts_the_allocation(
     error = page.locator(f"#id_item-{item.pk}-units_error")
     expect(error).to_contain_text("At most")
     expect(page.locator(f"#id_item-{item.pk}-units")).to_have_attribute("aria-invalid", "true")
-    # The refusal is a 400 that htmx puts in place (the page's htmx-config): expected here.
-    assert [f.split()[0] for f in page_problems.failed] == ["400"], page_problems.failed
-    page_problems.clear()
+    # The refusal is a 400 that htmx puts in place (the page's htmx-config): the form working,
+    # which the page fixture does not count as a failed request.
     check(page, page_problems, "the review with a refused edit")
     item.refresh_from_db()
     assert item.units == item.proposed_units

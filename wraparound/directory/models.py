@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from wraparound.core.grades import Grade
@@ -92,6 +93,13 @@ class TaxonomyTerm(HsdsRecord):
         indexes = [models.Index(fields=["network", "code"])]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: Spanish pages show `name_es` when there is one."""
+        if self.name_es and (translation.get_language() or "").startswith("es"):
+            return self.name_es
         return self.name
 
 

@@ -92,17 +92,16 @@ def build_problem(network: Network, school_year: SchoolYear) -> Problem:
         for need in needs.values()
     }
     services = load_services(network, school_year, stale_before=stale_cutoff(network))
-    usable = {
-        s.id: s
-        for s in services.values()
-        if s.active and s.vetted and s.cleared and s.capacity_left and s.capacity_left > 0
-    }
+    # The rules that do not depend on the need, applied once: the pool of possible services,
+    # and those of them with places left.
+    pool = {s.id: s for s in services.values() if s.active and s.vetted and s.cleared}
+    usable = {i: s for i, s in pool.items() if s.capacity_left and s.capacity_left > 0}
     loaded = time.perf_counter()
     ctx = Context(
         distance_km=float(network.match_distance_km),
         sustained=sustained_pairs(network, school_year),
     )
-    ctx.distances = _near_schools(needs.values(), usable.values(), ctx.distance_km)
+    ctx.distances = _near_schools(needs.values(), pool.values(), ctx.distance_km)
     taken = set(
         Partnership.objects.filter(
             network=network,
@@ -116,11 +115,7 @@ def build_problem(network: Network, school_year: SchoolYear) -> Problem:
     # Needs with no arc whose only eligible services are full: "capacity taken" (by existing
     # commitments), not "no eligible service".
     with_arcs = {arc.need_id for arc in arcs}
-    full = {
-        s.id: s
-        for s in services.values()
-        if s.active and s.vetted and s.cleared and not s.capacity_left
-    }
+    full = {i: s for i, s in pool.items() if i not in usable}
     no_arc = {i: n for i, n in needs.items() if i not in with_arcs}
     full_only = {arc.need_id for arc in _arcs(no_arc, full, weights, ctx, taken)} if full else set()
     groups = _groups(needs, gaps, weights)
@@ -284,6 +279,8 @@ def _arcs(
         if school_near is None:
             school_near = defaultdict(list)
             for service_id in near.get(need.school_id, ()):
+                if service_id not in services:
+                    continue
                 for term in services[service_id].categories:
                     school_near[term].append(service_id)
             near_by_category[need.school_id] = school_near

@@ -4,6 +4,7 @@ weights, diminishing returns, kept commitments; the contract's files; empty plan
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +18,7 @@ from wraparound.assessments.tests.factories import (
     PartnershipFactory,
     SchoolYearFactory,
 )
+from wraparound.core.models import School
 from wraparound.core.tests.factories import SchoolFactory
 from wraparound.directory.taxonomy import taxonomy_ensure_default
 from wraparound.matching.allocation import CAPACITY_TAKEN, NO_ELIGIBLE_SERVICE, Model
@@ -171,3 +173,39 @@ def test_a_need_whose_eligible_services_are_all_full_says_capacity_taken(city):
     assert reasons[city["high"].pk] == CAPACITY_TAKEN
     assert reasons[city["low"].pk] == CAPACITY_TAKEN
     assert reasons[city["mentoring"].pk] == NO_ELIGIBLE_SERVICE
+
+
+def test_services_near_a_school_reach_it_and_full_ones_say_capacity_taken(city):
+    from wraparound.directory.tests.factories import (
+        LocationFactory,
+        ServiceAtLocationFactory,
+        ServiceCapacityFactory,
+        ServiceCategoryFactory,
+        ServiceFactory,
+    )
+
+    network = city["t"].network
+    school = city["mentoring"].assessment.school
+    School.objects.filter(pk=school.pk).update(
+        latitude=Decimal("40.8160"), longitude=Decimal("-73.9170")
+    )
+    mentoring = city["mentoring"].category
+
+    def near_service(capacity):
+        service = ServiceFactory.create(organization__network=network)
+        ServiceCategoryFactory.create(service=service, taxonomy_term=mentoring)
+        location = LocationFactory.create(organization=service.organization)  # at the school
+        ServiceAtLocationFactory.create(service=service, location=location)
+        ServiceCapacityFactory.create(service=service, available=capacity)
+        return service
+
+    full = near_service(0)
+    problem = build_problem(network, city["year"])
+    assert not [a for a in problem.model.arcs if a.need_id == city["mentoring"].pk]
+    reasons = {u.need_id: u.reason for u in solve(problem, "optimal").unmet}
+    assert reasons[city["mentoring"].pk] == CAPACITY_TAKEN
+    open_one = near_service(3)
+    problem = build_problem(network, city["year"])
+    arcs = [a for a in problem.model.arcs if a.need_id == city["mentoring"].pk]
+    assert [a.service_id for a in arcs] == [open_one.pk]
+    assert full.pk not in {s.id for s in problem.model.services}
