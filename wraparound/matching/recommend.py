@@ -146,7 +146,15 @@ def recommend_many(
         reaching=reaching,
     )
     in_category: dict[int, set[int]] = {}
-    if reaching is not None:
+    category_total: int | None = None  # one need: the category's services, counted in SQL
+    if reaching is not None and len(facts) == 1:
+        category_total = (
+            Attribute.objects.filter(network=network, taxonomy_term_id__in=categories)
+            .values("service_id")
+            .distinct()
+            .count()
+        )
+    elif reaching is not None:
         for service_id, term_id in Attribute.objects.filter(
             network=network, taxonomy_term_id__in=categories
         ).values_list("service_id", "taxonomy_term_id"):
@@ -178,7 +186,9 @@ def recommend_many(
                 result.eligible.append(
                     Recommendation(service, score(need_f, service, ctx, explain=False))
                 )
-        if reaching is not None:
+        if category_total is not None:
+            result.out_of_reach = category_total - len(services)
+        elif reaching is not None:
             of_category: set[int] = set()
             for term_id in need_f.categories:
                 of_category |= in_category.get(term_id, set())
