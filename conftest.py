@@ -57,3 +57,14 @@ def _tasks_inline_unless_broker_test(request: pytest.FixtureRequest) -> Iterator
         yield
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_switches() -> Iterator[None]:
+    """Every test starts in the default language and leaves it so: a test that activates
+    Spanish must not turn the next test's words Spanish."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

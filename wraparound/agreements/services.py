@@ -166,8 +166,9 @@ def partnership_propose(
             raise ValidationError(
                 {
                     "units": ngettext(
-                        "This need lacks %(n)d student without a proposal; propose at most that.",
-                        "This need lacks %(n)d students without a proposal; propose at most "
+                        "Only %(n)d student of this need has no proposal yet; propose at most "
+                        "that many.",
+                        "Only %(n)d students of this need have no proposal yet; propose at most "
                         "that many.",
                         unplanned,
                     )

@@ -353,7 +353,7 @@ def score(need: NeedFacts, s: ServiceFacts, ctx: Context, *, explain: bool = Tru
         high = _grade_code(s.grade_high) or "12"
         reasons.append(_("Grades %(span)s") % {"span": grade_span_label(low, high)})
     if sustained:
-        reasons.append(_("Already partners with this school"))
+        reasons.append(_("Already a partner of this school"))
     if s.cost_to_school is not None and s.cost_to_school == 0:
         reasons.append(_("Free for the school"))
     elif s.cost_to_school is not None:

@@ -45,7 +45,7 @@ RUNS_PER_PAGE = 25
 PREVIEW_SCHOOLS = 10
 
 # The gap map's colour bands: a cell of `students` unplanned is at the highest level whose lower
-# bound it reaches (0 for no gap). The number is always printed; the colour only helps the eye.
+# bound it reaches (0 for no gap). The number is always printed; the color only helps the eye.
 GAP_LEVELS: tuple[int, ...] = (1, 10, 25, 50, 100)
 
 

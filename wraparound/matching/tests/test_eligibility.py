@@ -250,7 +250,7 @@ def test_score_reasons_in_words() -> None:
         "In Spanish",
         "After school",
         "Grades K–8",
-        "Already partners with this school",
+        "Already a partner of this school",
         "Free for the school",
         "7 places left",
     ]
@@ -284,7 +284,7 @@ def test_a_sustained_relationship_ranks_higher() -> None:
     new = service_facts(id=2, organization_id=52)
     ctx = Context(3.0, sustained=frozenset({(11, 51)}))
     assert score(need, kept, ctx).value > score(need, new, ctx).value
-    assert "Already partners with this school" not in score(need, new, ctx).reasons
+    assert "Already a partner of this school" not in score(need, new, ctx).reasons
 
 
 def test_covering_more_of_the_needs_languages_ranks_higher() -> None:

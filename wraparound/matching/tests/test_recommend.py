@@ -121,7 +121,7 @@ def test_eligible_services_best_first_with_reasons(world: dict[str, Any]) -> Non
     assert names == ["Zebra tutors", "Algebra club"]
     first = result.eligible[0]
     assert first.score.sustained
-    assert "Already partners with this school" in first.score.reasons
+    assert "Already a partner of this school" in first.score.reasons
     assert f"Serves {world['school'].community.name}" in first.score.reasons
     assert "10 places left" in first.score.reasons
     assert first.score.value > result.eligible[1].score.value
