@@ -156,7 +156,9 @@ def test_units_over_what_the_need_lacks_are_refused(world: dict[str, Any]) -> No
     ServiceCapacityFactory.create(service=world["service"], available=100)
     AssetFactory.create(assessment=world["assessment"], category=world["tutoring"], students=22)
     messages = refused(world, world["t1"].users["coordinator"], units=9)
-    assert messages == ["Only 8 students of this need have no proposal yet; propose at most that many."]
+    assert messages == [
+        "Only 8 students of this need have no proposal yet; propose at most that many."
+    ]
 
 
 def test_a_need_with_nothing_left_to_plan_is_refused(world: dict[str, Any]) -> None:
