@@ -23,31 +23,14 @@ import json
 import os
 import platform
 import statistics
-import sys
-import tempfile
 import time
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
+from common import ROOT, results_path, setup_django
+
 SEED_REPEATS = 3
 RAW_REPEATS = 3
-
-
-def setup_django() -> tempfile.TemporaryDirectory[str] | None:
-    """Point Django at the database to measure; the returned directory holds a SQLite file."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    scratch = None
-    if not os.environ.get("DATABASE_URL", "").startswith(POSTGRES_SCHEMES):
-        scratch = tempfile.TemporaryDirectory(prefix="wraparound-bench-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch.name}/bench.sqlite3"
-    import django
-
-    django.setup()
-    return scratch
 
 
 def time_seed() -> float:
@@ -107,12 +90,6 @@ def raw_sql_insert() -> float:
     return elapsed
 
 
-def results_path(vendor: str) -> Path:
-    # The SQLite figures are the reference; another database's go beside them, not over them.
-    name = "seed_demo_city" if vendor == "sqlite" else f"seed_demo_city.{vendor}"
-    return ROOT / "bench" / "results" / f"{name}.json"
-
-
 def measure() -> dict[str, Any]:
     import django
     from django.core.management import call_command
@@ -164,7 +141,7 @@ def main() -> None:
     finally:
         if scratch is not None:
             scratch.cleanup()
-    path = results_path(result["database"])
+    path = results_path("seed_demo_city", result["database"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
 
