@@ -309,6 +309,9 @@ class _School:
     ranks: dict[str, float]  # percentile of each share in the network
     grades: list[str]  # the school's grades in order
     languages: list[str]  # non-English codes the community's services offer
+    # Categories some service serving the community offers: a school's leadership team knows
+    # what partners are around, so most of its needs are of these (the rest stay unmatched).
+    served: frozenset[int] = frozenset()
 
 
 def _percentiles(values: list[float]) -> list[float]:
@@ -426,7 +429,12 @@ def _weighted_sample(
     return [item for _key, item in keys[:k]]
 
 
-def _categories_for(facts: _School) -> tuple[list[str], list[float]]:
+SERVED_BOOST = 4.0  # how much likelier a category some nearby service offers is
+
+
+def _categories_for(
+    facts: _School, terms: dict[str, int] | None = None
+) -> tuple[list[str], list[float]]:
     grades = facts.grades
     codes, weights = [], []
     for plan in PLANS:
@@ -438,6 +446,8 @@ def _categories_for(facts: _School) -> tuple[list[str], list[float]]:
         for driver in plan.drivers:
             # from half as often for the network's least needy school to 1.5× for its neediest
             weight *= 0.5 + facts.ranks[driver]
+        if terms is not None and terms.get(plan.code) in facts.served:
+            weight *= SERVED_BOOST
         codes.append(plan.code)
         weights.append(weight)
     return codes, weights
@@ -537,7 +547,7 @@ def _needs(
 ) -> list[Need]:
     """A school's needs; revised from last year's when given (most kept, severity and numbers
     moved a little, one or two new)."""
-    codes, weights = _categories_for(facts)
+    codes, weights = _categories_for(facts, terms)
     if previous:
         needs = []
         for old in previous:
@@ -748,6 +758,11 @@ def generate_assessments(data: DemoData, rng: random.Random, fake: Faker) -> dic
     terms = dict(dm.TaxonomyTerm.objects.filter(network=data.network).values_list("code", "id"))
     by_place, offered = _services(data)
     facts = _school_facts(data, offered)
+    served: dict[int, set[int]] = defaultdict(set)
+    for community_id, term_id in by_place:
+        served[community_id].add(term_id)
+    for f in facts:
+        f.served = frozenset(served.get(f.school.community_id, ()))
     names = Names(fake, rng)
 
     # The demo logins: the coordinator's first school drafts this year's assessment; the
