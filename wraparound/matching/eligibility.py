@@ -474,29 +474,31 @@ def load_services(
             return rows.filter(network=network, service_id__in=in_categories)
 
     if reaching is not None:
-        # The candidates are few (a school's surroundings): name them in the side reads.
-        wanted_ids = list(services.filter(reaching.services(network)).values_list("id", flat=True))
-        service_ids = wanted_ids if service_ids is None else set(service_ids) & set(wanted_ids)
+        services = services.filter(reaching.services(network))
     if service_ids is not None:
-        wanted = sorted({int(i) for i in service_ids})
-        services = services.filter(id__in=wanted)
+        services = services.filter(id__in=sorted({int(i) for i in service_ids}))
+    rows = list(
+        services.order_by().values_list(
+            "id",
+            "name",
+            "organization_id",
+            "organization__name",
+            "status",
+            "organization__vetting_status",
+            "grade_low",
+            "grade_high",
+            *TIMING_FIELDS,
+            "cost_to_school",
+            "confirmed_at",
+        )
+    )
+    if reaching is not None or service_ids is not None:
+        # The services are few (a school's surroundings, a page): name them in the side reads.
+        wanted = [r[0] for r in rows]
 
         def scoped(rows: Any) -> Any:
             return _with_service_ids(rows.filter(network=network), wanted)
 
-    rows = services.order_by().values_list(
-        "id",
-        "name",
-        "organization_id",
-        "organization__name",
-        "status",
-        "organization__vetting_status",
-        "grade_low",
-        "grade_high",
-        *TIMING_FIELDS,
-        "cost_to_school",
-        "confirmed_at",
-    )
     categories: dict[int, set[int]] = defaultdict(set)
     for service_id, term_id in scoped(Attribute.objects).values_list(
         "service_id", "taxonomy_term_id"
