@@ -11,8 +11,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from wraparound.agreements.api import router as partnerships_router
 from wraparound.core import access, services
 from wraparound.core.api import router as core_router
+from wraparound.matching.api import router as matching_router
 
 
 class TokenAuth(HttpBearer):
@@ -60,11 +62,24 @@ def _error(request: HttpRequest, message: str, status: int, **extra: Any) -> Htt
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    problems = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg")}
-        for e in exc.errors
-    ]
-    return _error(request, "The request is not valid.", 400, errors=problems)
+    return _error(
+        request,
+        "The request is not valid.",
+        400,
+        errors=[
+            {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
+        ],
+    )
+
+
+def _field_name(loc: Any) -> str | None:
+    """A field as the client wrote it: "units", not ninja's ("body", "payload", "units") — the
+    same name a service's refusal of that field uses."""
+    parts = [str(p) for p in loc]
+    # A body error names the body and the schema's parameter first; a query or path error, its
+    # place.
+    parts = parts[2:] if parts and parts[0] == "body" else parts[1:]
+    return ".".join(parts) or None
 
 
 @api.exception_handler(DjangoValidationError)
@@ -91,3 +106,5 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 api.add_router("/", core_router)
+api.add_router("/", matching_router)
+api.add_router("/", partnerships_router)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -29,6 +30,8 @@ from .eligibility import Context, failures, load_services, sustained_pairs
 from .models import AllocationItem, AllocationRun, AllocationUnmet, RunStatus, Strategy
 from .network import Problem, build_problem, solve
 
+logger = logging.getLogger(__name__)
+
 
 def _require_admin(actor: Any, network: Network) -> None:
     if not access.is_network_admin(actor, network.pk):
@@ -51,7 +54,12 @@ def allocation_run_start(*, actor: Any, network: Network, school_year: SchoolYea
 
     run = _run_new(actor=actor, network=network, school_year=school_year)
     # The run row is committed (no transaction is open here), so a worker finds it.
-    task.delay(run.pk)
+    try:
+        task.delay(run.pk)
+    except Exception:
+        # Inline (no broker), a failed solve surfaces here; the run is marked failed with the
+        # error, which its page shows: the admin gets that page, not a server error.
+        logger.exception("allocation run %s failed", run.pk)
     run.refresh_from_db()
     return run
 

@@ -81,3 +81,17 @@ def test_others_never_see_a_running_run(city, as_user, t2):
     url = reverse("allocation_review", args=[network.slug, run.pk])
     assert as_user(t2.users["network_admin"]).get(url).status_code == 404
     assert as_user(city["t"].users["coordinator"]).get(url).status_code in (403, 404)
+
+
+def test_a_run_that_fails_inline_shows_its_page_not_a_server_error(city, as_user):
+    network = city["t"].network
+    client = as_user(city["t"].users["network_admin"])
+    with mock.patch("wraparound.matching.services.build_problem", side_effect=RuntimeError("x")):
+        response = client.post(
+            reverse("network_allocation", args=[network.slug]),
+            {"school_year": city["year"].pk},
+        )
+    run = AllocationRun.objects.get()
+    assert run.status == RunStatus.FAILED
+    assert response.status_code == 302
+    assert "could not be solved" in client.get(response["Location"]).content.decode()
