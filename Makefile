@@ -6,7 +6,7 @@ PORT   ?= 8000
 # The demo and the browser tests serve over plain http on 127.0.0.1, with DEBUG on.
 DEV_ENV := DEBUG=true
 
-.PHONY: help install demo serve test test-unit test-e2e lint format static migrate seed clean chromium messages
+.PHONY: help install system-libs demo serve test test-unit test-e2e lint format static migrate seed clean chromium messages
 
 help:
 	@echo "make demo   install, build static assets, migrate, load the small demo network, serve on :$(PORT)"
@@ -25,7 +25,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+system-libs:
+	@bash scripts/ensure-system-libs
+
+install: system-libs $(VENV)/.installed node_modules/.installed
 
 static: install
 	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

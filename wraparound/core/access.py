@@ -320,3 +320,102 @@ def can_view_assessment(user: Any, school: School) -> bool:
     Partner users and coalition members do not: an assessment is the school's own planning."""
     g = grants(user)
     return school.network_id in g.network_wide or school.pk in g.schools_with(*SCHOOL_ROLES)
+
+
+# --- agreements (MOUs and data sharing) --------------------------------------------------------
+
+
+def agreement_filter(user: Any) -> Q:
+    """Agreements a user reads: network admins their networks'; the school's own roles their
+    schools' (and network-wide ones of their network); partner users their organizations'.
+    Evaluators and coalition members do not read agreements."""
+    g = grants(user)
+    school_networks = School.objects.filter(id__in=g.schools_with(*SCHOOL_ROLES)).values(
+        "network_id"
+    )
+    return (
+        Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(school_id__in=g.schools_with(*SCHOOL_ROLES))
+        | Q(school__isnull=True, network_id__in=school_networks)
+        | Q(organization_id__in=g.organizations_with(*PARTNER_ROLES))
+    )
+
+
+def can_draft_agreement(user: Any, partnership: Any) -> bool:
+    """The school's coordinators draft (and amend, renew, terminate) a school partnership's MOU;
+    a network-wide partnership's, only network admins. Network admins may do either."""
+    if is_network_admin(user, partnership.network_id):
+        return True
+    return partnership.school_id is not None and partnership.school_id in grants(user).schools_with(
+        Role.SCHOOL_COORDINATOR
+    )
+
+
+def signing_party(user: Any, agreement: Any) -> str | None:
+    """The party this user signs for ("school", "network" or "partner"), or None. The principal
+    signs for the school, a network admin for a network-wide partnership, the organization's
+    partner admin for the partner."""
+    g = grants(user)
+    if agreement.organization_id in g.organizations_with(Role.PARTNER_ADMIN):
+        return "partner"
+    if agreement.school_id is not None:
+        return "school" if agreement.school_id in g.schools_with(Role.PRINCIPAL) else None
+    return "network" if is_network_admin(user, agreement.network_id) else None
+
+
+def can_certify_destruction(user: Any, agreement: Any) -> bool:
+    """The partner admin certifies the shared data destroyed (the party that holds it)."""
+    return agreement.organization_id in grants(user).organizations_with(Role.PARTNER_ADMIN)
+
+
+# --- clearance ----------------------------------------------------------------------------------
+
+
+def can_manage_clearance(user: Any, network_id: int) -> bool:
+    """Requirements, reviews (clear / reject) and the compliance dashboard: network admins."""
+    return is_network_admin(user, network_id)
+
+
+def can_manage_staff(user: Any, organization: Organization) -> bool:
+    """List the organization's campus staff and upload their documents: its partner admins, or a
+    network admin on its behalf."""
+    return can_act_for_organization(user, organization)
+
+
+def can_read_clearance_documents(user: Any, organization: Organization) -> bool:
+    """Clearance documents are read by the organization's partner admins and the network's
+    admins only (not partner staff, not schools: they see the cleared / not cleared answer)."""
+    return can_act_for_organization(user, organization)
+
+
+def staff_member_filter(user: Any) -> Q:
+    """Campus staff a user may look up: network admins their networks'; partner users their
+    organizations'; the school's roles those of organizations with an open partnership at their
+    schools or network-wide in their network (the front desk checks them in)."""
+    from wraparound.agreements.models import OPEN_STATUSES, Partnership
+
+    g = grants(user)
+    school_ids = g.schools_with(*SCHOOL_ROLES)
+    working_here = Partnership.objects.filter(status__in=OPEN_STATUSES).filter(
+        Q(school_id__in=school_ids)
+        | Q(
+            school__isnull=True,
+            network_id__in=School.objects.filter(id__in=school_ids).values("network_id"),
+        )
+    )
+    return (
+        Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(organization_id__in=g.organizations_with(*PARTNER_ROLES))
+        | Q(organization_id__in=working_here.values("organization_id"))
+    )
+
+
+def can_check_clearance(user: Any) -> bool:
+    """Who may ask "may this person work at this school on this date?" at all (the person and the
+    school must also be visible): network admins, school roles, partner users."""
+    g = grants(user)
+    return bool(
+        g.networks_with(Role.NETWORK_ADMIN)
+        or g.schools_with(*SCHOOL_ROLES)
+        or g.organizations_with(*PARTNER_ROLES)
+    )

@@ -4,9 +4,11 @@ AuditEvent (who changed what) and Disclosure (FERPA §99.32: who saw which stude
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import uuid
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +58,25 @@ def default_index_weights() -> dict[str, float]:
     }
 
 
+def default_time_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a time zone (use an IANA name such as America/New_York)."),
+            params={"value": value},
+        ) from None
+
+
+class UnclearedServices(models.TextChoices):
+    EXCLUDE = "exclude", _("left out of matching")
+    PENDING = "pending", _("shown as pending clearance")
+
+
 class Network(models.Model):
     """A backbone organization's network of schools: the tenant everything else belongs to."""
 
@@ -83,6 +104,27 @@ class Network(models.Model):
             "it does not name the school's community."
         ),
     )
+    # The network's local clock: "today" for expiries, reminders and campus checks is the date
+    # here, whatever time zone the server runs in.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("An IANA time zone, e.g. America/New_York."),
+    )
+    agreement_expiring_days = models.PositiveSmallIntegerField(
+        _("agreements are expiring this many days before they end"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    uncleared_services = models.CharField(
+        _("services of organizations not yet cleared"),
+        max_length=16,
+        choices=UnclearedServices.choices,
+        default=UnclearedServices.PENDING,
+        help_text=_("Whether matching leaves them out or shows them as pending clearance."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +132,14 @@ class Network(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The date on the network's own clock (expiries are days there, not on the server)."""
+        return (now or timezone.now()).astimezone(self.tzinfo).date()
 
 
 class Community(models.Model):
@@ -531,3 +581,48 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class Notification(models.Model):
+    """An in-app message on a user's notifications page (reminders also go out by e-mail)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(_("message"), max_length=500)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ReminderSent(models.Model):
+    """One row per item, expiry date and threshold reminded: the unique constraint is what keeps
+    a reminder job that runs twice from sending twice (the row is claimed before sending)."""
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    expires_on = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_type", "target_id", "expires_on", "days_before"],
+                name="reminder_once_per_item_expiry_threshold",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type} {self.target_id}: {self.days_before} d before {self.expires_on}"
