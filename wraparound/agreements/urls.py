@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -33,4 +33,8 @@ urlpatterns = [
         views.organization_partnership_end,
         name="organization_partnership_end",
     ),
+    # MOUs and data sharing, clearance, the compliance dashboard and notifications.
+    path("", include("wraparound.agreements.urls_mou")),
+    path("", include("wraparound.agreements.urls_clearance")),
+    path("", include("wraparound.agreements.urls_compliance")),
 ]
