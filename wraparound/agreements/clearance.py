@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wraparound.core.models import Network, Organization, School
@@ -91,9 +92,14 @@ class Check:
 
 
 def _state_of(
-    records: list[ClearanceRecord], day: dt.date, subject: str, requirement: ClearanceRequirement
+    records: list[ClearanceRecord],
+    day: dt.date,
+    subject: str,
+    requirement: ClearanceRequirement,
+    tz: dt.tzinfo | None = None,
 ) -> Item:
-    """The requirement's state on `day` from a subject's records (newest first)."""
+    """The requirement's state on `day` from a subject's records (newest first). `tz` is the
+    network's clock, on which the day a record was submitted is told."""
     valid = [r for r in records if r.valid_on(day)]
     if valid:
         # The record that lasts longest decides whether it is expiring.
@@ -119,7 +125,8 @@ def _state_of(
     if latest.status == RecordStatus.SUBMITTED:
         return Item(
             requirement.kind, requirement.name, "submitted", subject, requirement.pk,
-            detail=_("submitted %(day)s, waiting for review") % {"day": latest.submitted_at.date()},
+            detail=_("submitted %(day)s, waiting for review")
+            % {"day": timezone.localtime(latest.submitted_at, tz).date()},
         )  # fmt: skip
     if latest.status == RecordStatus.REJECTED:
         return Item(
@@ -220,6 +227,7 @@ class ClearanceBook:
                 day,
                 RequirementSubject.ORGANIZATION,
                 r,
+                self.network.tzinfo,
             )
             for r in self.org_requirements
             if r.has_records
@@ -239,6 +247,7 @@ class ClearanceBook:
                 day,
                 RequirementSubject.PERSON,
                 r,
+                self.network.tzinfo,
             )
             for r in self.person_requirements
             if r.has_records
