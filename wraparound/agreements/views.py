@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from wraparound.core import access
 from wraparound.core.models import Organization, School
 
-from . import selectors, services
+from . import mou_selectors, selectors, services
 from .models import Partnership, PartnershipStatus
 
 
@@ -77,13 +77,17 @@ def _render_school(
 ) -> HttpResponse:
     can_end = access.can_propose_partnership(request.user, school)
     years = []
-    for year, partnerships in selectors.partnerships_by_year(selectors.school_partnerships(school)):
+    groups = selectors.partnerships_by_year(selectors.school_partnerships(school))
+    mous = mou_selectors.agreements_by_partnership(
+        request.user, [p.pk for _year, partnerships in groups for p in partnerships]
+    )
+    for year, partnerships in groups:
         rows = []
         for p in partnerships:
             form = None
             if can_end and p.status == PartnershipStatus.ACTIVE:
                 form = (bound or {}).get(p.pk) or EndForm(prefix=f"p{p.pk}")
-            rows.append({"partnership": p, "end_form": form})
+            rows.append({"partnership": p, "end_form": form, "agreement": mous.get(p.pk)})
         years.append({"year": year, "rows": rows})
     return render(
         request,
@@ -133,12 +137,16 @@ def _render_organization(
     can_act = access.can_act_for_organization(request.user, organization)
     by_status = selectors.organization_partnerships(organization)
     bound = bound or {}
+    open_ones = [*by_status[PartnershipStatus.PROPOSED], *by_status[PartnershipStatus.ACTIVE]]
+    mous = mou_selectors.agreements_by_partnership(request.user, [p.pk for p in open_ones])
 
     def rows(partnerships: list[Partnership], form_class: Any) -> list[dict[str, Any]]:
         return [
             {
                 "partnership": p,
                 "form": (bound.get(p.pk) or form_class(prefix=f"p{p.pk}")) if can_act else None,
+                "agreement": mous.get(p.pk),
+                "can_draft": access.can_draft_agreement(request.user, p),
             }
             for p in partnerships
         ]
