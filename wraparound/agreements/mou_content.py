@@ -103,8 +103,42 @@ def hash_content(content: dict[str, Any]) -> str:
 
 
 def content_hash(version: AgreementVersion) -> str:
-    """SHA-256 of the version's canonical content."""
+    """SHA-256 of the version's canonical content as its rows stand now."""
     return hash_content(canonical_content(version))
+
+
+def freeze(version: AgreementVersion) -> None:
+    """Snapshot the version's content and hash it (on sending; the caller saves)."""
+    version.content = canonical_content(version)
+    version.content_hash = hash_content(version.content)
+
+
+def frozen_content(version: AgreementVersion) -> dict[str, Any]:
+    """The content as sent (the snapshot), or as it stands for a draft."""
+    return version.content if version.content is not None else canonical_content(version)
+
+
+# Names shown for the parties may change after signing (an organization renames itself); the
+# terms may not. The parties stay identified by their ids.
+_NAMES = ("network", "school", "organization")
+
+
+def _terms(content: dict[str, Any]) -> dict[str, Any]:
+    terms = dict(content)
+    for key in _NAMES:
+        if isinstance(terms.get(key), dict):
+            terms[key] = terms[key].get("id")
+    return terms
+
+
+def is_intact(version: AgreementVersion) -> bool:
+    """A sent version is intact when its snapshot still hashes to the recorded hash and its rows
+    still say what the snapshot says (changed behind the services' back: not intact)."""
+    if not version.content_hash or version.content is None:
+        return False
+    if hash_content(version.content) != version.content_hash:
+        return False
+    return _terms(canonical_content(version)) == _terms(version.content)
 
 
 def _label(choices: Any, value: str | None) -> str:

@@ -25,7 +25,7 @@ from wraparound.core.roles import Role
 
 from .models import AgreementVersion, DataElement, DataSharingAgreement, Party
 from .models.mou import Deliverable, Signature, VersionStatus
-from .mou_content import content_hash
+from .mou_content import content_hash, is_intact
 
 TEMPLATE = "agreements/mou/pdf.html"
 # Signed-at stamps: unambiguous in every language, with the zone's abbreviation (EDT, CST…).
@@ -214,7 +214,7 @@ def mou_pdf_context(version: AgreementVersion) -> dict[str, Any]:
         # The hash of the terms as sent (what was signed); a draft's, of its terms right now.
         "content_hash": recorded_hash or current_hash,
         "hash_note": _hash_note(version),
-        "hash_differs": bool(recorded_hash) and recorded_hash != current_hash,
+        "hash_differs": bool(recorded_hash) and not is_intact(version),
         "current_hash": current_hash,
         "network_time_zone": network.time_zone,
         "printed_on": network.today(),

@@ -237,8 +237,8 @@ def version_diff(version: AgreementVersion) -> list[DiffLine]:
     """What this version changes from the previous one, line by line (the first version: every
     line added)."""
     previous = previous_version(version)
-    old = mou_content.canonical_content(previous) if previous is not None else None
-    return mou_content.diff_lines(old, mou_content.canonical_content(version))
+    old = mou_content.frozen_content(previous) if previous is not None else None
+    return mou_content.diff_lines(old, mou_content.frozen_content(version))
 
 
 @dataclass(frozen=True)

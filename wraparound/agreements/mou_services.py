@@ -702,9 +702,9 @@ def agreement_send(*, user: Any, agreement: Agreement) -> AgreementVersion:
     if missing:
         raise ValidationError(missing)
     version.status = VersionStatus.SENT
-    version.content_hash = mou_content.content_hash(version)
+    mou_content.freeze(version)
     version.sent_at = timezone.now()
-    version.save(update_fields=["status", "content_hash", "sent_at"])
+    version.save(update_fields=["status", "content", "content_hash", "sent_at"])
     if agreement.status == S.DRAFT:
         _move(agreement, S.AWAITING_SIGNATURES, user)
     _audit(
@@ -782,7 +782,7 @@ def agreement_sign(
         }
     if errors:
         raise ValidationError(errors)
-    if mou_content.content_hash(version) != version.content_hash:
+    if not mou_content.is_intact(version):
         raise ValidationError(
             _(
                 "The terms of version %(n)d no longer match what was sent for signature (the "

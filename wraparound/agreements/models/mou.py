@@ -9,7 +9,7 @@ is every version, kept.
 
 The students issue enforces data sharing from `DataSharingAgreement` rows of the version in force
 (`Agreement.signed_version`): legal basis, data elements, partner roles, retention end
-(`agreements.selectors.sharing_terms_in_force`).
+(`agreements.mou_selectors.sharing_terms_in_force`).
 """
 
 from __future__ import annotations
@@ -217,7 +217,9 @@ class AgreementVersion(models.Model):
     )
     other_terms = models.TextField(_("other terms"), blank=True)
     change_note = models.CharField(_("what this version changes"), max_length=500, blank=True)
-    # Set when sent: SHA-256 of the canonical content (agreements.content.canonical_content).
+    # Set when sent: the canonical content as sent (mou_content.canonical_content) and its
+    # SHA-256. The snapshot keeps the exact text signed even if a party is renamed later.
+    content = models.JSONField(null=True, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)  # when the last party signed

@@ -9,7 +9,7 @@ from typing import Any
 import factory
 
 from wraparound.agreements import models as m
-from wraparound.agreements.mou_content import content_hash
+from wraparound.agreements.mou_content import freeze
 from wraparound.assessments.tests.factories import PartnershipFactory
 
 
@@ -95,8 +95,8 @@ def signed_agreement(**kwargs: object) -> m.Agreement:
     ResponsibilityFactory(version=version, party=m.Party.PARTNER, description="Send tutors")
     DeliverableFactory(version=version)
     DataSharingAgreementFactory(version=version)
-    version.content_hash = content_hash(version)
-    version.save(update_fields=["content_hash"])
+    freeze(version)
+    version.save(update_fields=["content", "content_hash"])
     for party in (agreement.school_party, m.Party.PARTNER):
         m.Signature.objects.create(
             version=version,

@@ -19,7 +19,7 @@ from django.utils import formats, translation
 from pypdf import PdfReader
 
 from wraparound.agreements import models as m
-from wraparound.agreements.mou_content import content_hash
+from wraparound.agreements.mou_content import content_hash, freeze
 from wraparound.agreements.mou_pdf import css_page_counter, css_string, refuse_fetch
 from wraparound.agreements.tests.factories import (
     AgreementVersionFactory,
@@ -74,8 +74,8 @@ def rendered(django_db_setup: None, django_db_blocker: Any) -> dict[str, Rendere
         DeliverableFactory(
             version=signed, description="Family nights", quantity=4, unit="events", tier=None
         )
-        signed.content_hash = content_hash(signed)
-        signed.save(update_fields=["content_hash"])
+        freeze(signed)
+        signed.save(update_fields=["content", "content_hash"])
         signed.signatures.update(content_hash=signed.content_hash)
         signed.signatures.filter(party=m.Party.PARTNER).update(
             signer_title="Executive director",
@@ -130,9 +130,13 @@ def rendered(django_db_setup: None, django_db_blocker: Any) -> dict[str, Rendere
         version = m.AgreementVersion.objects.get(pk=wide.signed_version_id)
         pdf = render_mou_pdf(version)
         out["network_wide"] = Rendered(
-            pdf,
-            pdf_text(pdf),
-            {"old_name": old_name, "hash": version.content_hash, "now": content_hash(version)},
+            pdf, pdf_text(pdf), {"old_name": old_name, "hash": version.content_hash}
+        )
+        # Terms changed behind the services' back: the PDF says the recorded hash no longer holds.
+        m.Deliverable.objects.filter(version=version).update(quantity=999)
+        pdf = render_mou_pdf(m.AgreementVersion.objects.get(pk=version.pk))
+        out["tampered"] = Rendered(
+            pdf, pdf_text(pdf), {"hash": version.content_hash, "now": content_hash(version)}
         )
         transaction.set_rollback(True)
     return out
@@ -204,18 +208,24 @@ def test_draft_pdf_is_marked_and_unsigned(rendered: dict[str, Rendered]) -> None
     assert "Page 1 of" in doc.text
 
 
-def test_network_wide_pdf_names_the_network_and_flags_a_changed_hash(
+def test_network_wide_pdf_names_the_network_and_survives_a_rename(
     rendered: dict[str, Rendered],
 ) -> None:
     doc = rendered["network_wide"]
     assert doc.has("Network-wide: every school of the network")
     assert doc.has("For the network") and doc.has("For the partner organization")
     assert doc.has("Renamed Partner") and not doc.has(doc.expect["old_name"])
-    # The recorded hash (what was signed) stays; the terms as printed give another one.
+    # A new name is not a new term: the recorded hash (what was signed) still holds.
+    assert doc.has(doc.expect["hash"])
+    assert not doc.has("no longer match")
+    assert not doc.has("does not match")  # the signatures match the recorded hash
+
+
+def test_pdf_flags_terms_changed_behind_the_services_back(rendered: dict[str, Rendered]) -> None:
+    doc = rendered["tampered"]
     assert doc.expect["hash"] != doc.expect["now"]
     assert doc.has(doc.expect["hash"]) and doc.has(doc.expect["now"])
-    assert doc.has("no longer give this hash")
-    assert not doc.has("does not match")  # the signatures match the recorded hash
+    assert doc.has("no longer match")
 
 
 def test_spanish_pdf_uses_the_spanish_labels(rendered: dict[str, Rendered]) -> None:

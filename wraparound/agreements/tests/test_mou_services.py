@@ -458,6 +458,20 @@ def test_a_tampered_version_cannot_be_signed(world: World) -> None:
     assert not Signature.objects.exists()
 
 
+def test_a_renamed_party_does_not_block_signing(world: World) -> None:
+    """The snapshot taken when sent is what is signed: a new name is not a new term."""
+    agreement = world.sent()
+    version = agreement.current_version
+    assert version is not None and version.content is not None
+    agreement.organization.name = "Renamed After Sending"
+    agreement.organization.save(update_fields=["name"])
+    world.sign(agreement, "principal")
+    world.sign(agreement, "partner_admin")
+    version.refresh_from_db()
+    assert version.status == V.SIGNED
+    assert version.content["organization"]["name"] != "Renamed After Sending"
+
+
 def test_a_changed_version_needs_new_signatures(world: World) -> None:
     agreement = world.sent()
     world.sign(agreement, "principal")  # v1: the school signed, the partner not yet
