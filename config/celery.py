@@ -15,4 +15,13 @@ app.conf.beat_schedule = {
         "task": "wraparound.directory.tasks.stale_reminders_send",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Statuses first (active → expiring → expired), then the reminders that read them.
+    "agreements-statuses-refresh": {
+        "task": "wraparound.agreements.tasks.agreement_statuses_refresh",
+        "schedule": crontab(hour=6, minute=45),
+    },
+    "agreements-expiry-reminders": {
+        "task": "wraparound.agreements.tasks.expiry_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

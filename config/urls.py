@@ -9,6 +9,7 @@ urlpatterns = [
     path("hsds/", include("wraparound.directory.hsds.api")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("wraparound.core.urls")),
+    path("", include("wraparound.core.urls_notifications")),
     path("", include("wraparound.directory.urls")),
     path("", include("wraparound.assessments.urls")),
     path("", include("wraparound.agreements.urls")),

@@ -108,3 +108,4 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 api.add_router("/", core_router)
 api.add_router("/", matching_router)
 api.add_router("/", partnerships_router)
+api.add_router("/", "wraparound.agreements.api_agreements.router")

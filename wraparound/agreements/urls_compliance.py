@@ -1,5 +1,13 @@
 """URLs of this part of the agreements app (included by agreements/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views_compliance
+
+urlpatterns = [
+    path(
+        "networks/<slug:slug>/compliance/",
+        views_compliance.compliance_dashboard,
+        name="compliance_dashboard",
+    ),
+]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from . import access
 from .models import Coalition, Network, Organization
-from .roles import PARTNER_ROLES, Role
+from .roles import PARTNER_ROLES, SCHOOL_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,14 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
                 reverse("coalition_detail", args=[coalition_id]),
             )
         )
+    if (
+        g.networks_with(Role.NETWORK_ADMIN)
+        or g.schools_with(*SCHOOL_ROLES)
+        or g.organizations_with(*PARTNER_ROLES)
+    ):
+        items.append(NavItem(_("Agreements"), reverse("agreement_list")))
+    if access.can_check_clearance(user):
+        items.append(NavItem(_("Clearance check"), reverse("clearance_check")))
     items.append(NavItem(_("API"), reverse("api_guide")))
     items.append(NavItem(_("Account"), reverse("account")))
     return items

@@ -23,6 +23,7 @@ from django_otp import login as otp_login
 from . import access, selectors, services
 from .forms import ApiTokenForm, SchoolFilterForm, TotpConfirmForm
 from .models import ApiToken
+from .roles import SCHOOL_ROLES
 
 # --- operations ------------------------------------------------------------------------------
 
@@ -109,6 +110,9 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "school": school,
             "feeders": selectors.school_feeders(request.user, school),
+            # The front desk's list is for the school's own roles and the network's admins.
+            "may_see_campus": school.pk in access.grants(request.user).schools_with(*SCHOOL_ROLES)
+            or access.is_network_admin(request.user, school.network_id),
         },
     )
 
@@ -125,6 +129,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organization": organization,
             "members": members,
+            "may_manage_staff": access.can_manage_staff(request.user, organization),
         },
     )
 

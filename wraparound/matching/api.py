@@ -106,6 +106,9 @@ class RecommendationOut(Schema):
     distance_km: float | None
     capacity_left: int | None = Field(description="None: the service states no capacity")
     sustained: bool = Field(description="The organization is already a partner of the school")
+    pending_clearance: bool = Field(
+        description="The organization is not yet cleared (the network shows such services)"
+    )
 
 
 class FailedRule(Schema):
@@ -322,6 +325,7 @@ def need_recommendations(
                 "distance_km": r.score.distance_km,
                 "capacity_left": r.service.capacity_left,
                 "sustained": r.score.sustained,
+                "pending_clearance": r.service.pending_clearance,
             }
             for r in result.eligible
         ],

@@ -15,10 +15,12 @@ Hard rules (`RULES`, in order; a service must pass every one):
 - grades: its grade span overlaps the need's (an open end is open);
 - language: it offers at least one of the languages the need names;
 - timing: it is offered at least at one of the times the need names;
-- capacity: it has places left this year (stated capacity minus open partnerships).
-
-Clearance joins as one more rule when issue 5's records exist: append a `Rule` whose check
-reads `ServiceFacts.cleared` (loaded in `load_services`), and both front doors obey it.
+- capacity: it has places left this year (stated capacity minus open partnerships);
+- cleared: its organization meets every organization requirement of the network's clearance
+  on the network's today (`agreements.clearance`), when the network leaves uncleared
+  organizations out of matching (`Network.uncleared_services` = exclude). When it shows them as
+  pending instead, their services pass and carry `ServiceFacts.pending_clearance`: the
+  recommendations badge them, the allocation plans them like any other.
 
 The score (0–1) ranks eligible services and, times the need's weight, is the benefit of an
 assignment in the allocation. It rewards what the coordinator would weigh: reach (its own
@@ -31,18 +33,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import FilteredRelation, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_stubs_ext import StrOrPromise
 
 from wraparound.core.grades import GRADE_ORDER, grade_span_label
-from wraparound.core.models import Network, SchoolYear, VettingStatus
+from wraparound.core.models import Network, SchoolYear, UnclearedServices, VettingStatus
 from wraparound.directory.models import (
     TIMING_FIELDS,
     Attribute,
@@ -83,8 +85,10 @@ class ServiceFacts:
     capacity_left: int | None  # None: the service states no capacity
     capacity_unit: str
     fresh: bool
-    # Issue 5 (clearance) fills this; until then every organization counts as cleared.
+    # Whether the organization meets the network's organization requirements today (the
+    # "cleared" rule); in "pending" mode it stays True and `pending_clearance` says it does not.
     cleared: bool = True
+    pending_clearance: bool = False
 
     @cached_property
     def own_value(self) -> float:
@@ -445,6 +449,51 @@ def _with_service_ids(rows: QuerySet[Any], ids: list[int]) -> QuerySet[Any]:
     return rows.extra(where=[f'"{table}"."service_id" IN ({listed})'])  # noqa: S610
 
 
+def cleared_organization_ids(
+    network: Network, organization_ids: Iterable[int] | None = None, day: date | None = None
+) -> set[int] | None:
+    """The organizations (of these, when given) that meet every organization requirement in
+    effect on `day` (default: today on the network's clock): one query, the same answer as
+    `agreements.clearance.cleared_organizations` (a requirement is met by a cleared record valid
+    on the day; the signed-MOU kind is per school and not counted). None when the network has
+    no such requirement: everyone is cleared."""
+    from wraparound.agreements.models import (
+        ClearanceRequirement,
+        RecordStatus,
+        RequirementKind,
+        RequirementSubject,
+    )
+
+    day = day or network.today()
+    valid = Q(
+        records__status=RecordStatus.CLEARED,
+        records__person__isnull=True,
+        records__issued_on__lte=day,
+    ) & (Q(records__expires_on__isnull=True) | Q(records__expires_on__gte=day))
+    if organization_ids is not None:
+        valid &= Q(records__organization_id__in=sorted({int(i) for i in organization_ids}))
+    # Each requirement once, with each organization that has a valid record of it (or None).
+    rows = (
+        ClearanceRequirement.objects.filter(
+            network=network, is_active=True, applies_to=RequirementSubject.ORGANIZATION
+        )
+        .exclude(kind=RequirementKind.SIGNED_MOU)
+        .annotate(valid=FilteredRelation("records", condition=valid))
+        .order_by()
+        .values_list("pk", "valid__organization_id")
+        .distinct()
+    )
+    required: set[int] = set()
+    met: dict[int, set[int]] = defaultdict(set)
+    for requirement_id, organization_id in rows:
+        required.add(requirement_id)
+        if organization_id is not None:
+            met[organization_id].add(requirement_id)
+    if not required:
+        return None
+    return {org_id for org_id, ids in met.items() if ids >= required}
+
+
 def load_services(
     network: Network,
     school_year: SchoolYear,
@@ -545,9 +594,17 @@ def load_services(
         .annotate(total=Sum("units"))
         .values_list("service_id", "total")
     )
+    # The clearance rule: "exclude" fails the services of organizations not cleared, "pending"
+    # lets them through with a flag.
+    cleared_ids = cleared_organization_ids(
+        network,
+        {r[2] for r in rows} if (reaching is not None or service_ids is not None) else None,
+    )
+    exclude = network.uncleared_services == UnclearedServices.EXCLUDE
     n = len(TIMING_FIELDS)
     facts: dict[int, ServiceFacts] = {}
     for row in rows:
+        is_cleared = cleared_ids is None or row[2] in cleared_ids
         service_id = row[0]
         timing_flags = row[8 : 8 + n]
         cost, confirmed = row[8 + n], row[9 + n]
@@ -570,6 +627,8 @@ def load_services(
             capacity_left=None if stated is None else max(0, stated - committed.get(service_id, 0)),
             capacity_unit=units.get(service_id, ""),
             fresh=confirmed is not None and (stale_before is None or confirmed >= stale_before),
+            cleared=is_cleared or not exclude,
+            pending_clearance=not is_cleared and not exclude,
         )
     return facts
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wraparound.core.models import SchoolYear
+from wraparound.core.models import SchoolYear, UnclearedServices
 
 
 class GapMapFilterForm(forms.Form):
@@ -87,6 +87,19 @@ class MatchingSettingsForm(forms.Form):
             "it does not name the school's community."
         ),
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+
+    # Not required: a form posted without it (an older page, a script) keeps the saved choice.
+    uncleared_services = forms.ChoiceField(
+        label=_("Services of organizations not yet cleared"),
+        choices=UnclearedServices.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "An organization is cleared when it meets every organization requirement of the "
+            "network's clearance today. Left out, its services are not recommended or allocated "
+            "and say why; pending, they are recommended with a “pending clearance” badge."
+        ),
     )
 
     WEIGHT_FIELDS = (

@@ -40,6 +40,12 @@ class Recommendation:
     service: ServiceFacts
     score: Score
 
+    @property
+    def pending_clearance(self) -> bool:
+        """Eligible, but its organization is not yet cleared (the network shows such services
+        as pending rather than leaving them out): the page badges it."""
+        return self.service.pending_clearance
+
 
 @dataclass
 class Exclusion:

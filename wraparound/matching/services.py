@@ -22,7 +22,7 @@ from wraparound.agreements.models import (
 )
 from wraparound.assessments.gaps import gaps_for
 from wraparound.core import access
-from wraparound.core.models import Network, SchoolYear
+from wraparound.core.models import Network, SchoolYear, UnclearedServices
 from wraparound.core.services import audit_record
 
 from . import allocation as a
@@ -394,10 +394,13 @@ def network_matching_update(
     network: Network,
     weights: Mapping[str, Any],
     distance_km: Any,
+    uncleared_services: str | None = None,
 ) -> Network:
     """The network's matching settings: the need-index weights (one per school share, each 0 or
-    more, at least one above 0) and the distance within which a service serves a school.
-    Nothing stored is recomputed: need indexes and eligibility are computed when read."""
+    more, at least one above 0), the distance within which a service serves a school and, when
+    given, what matching does with services of organizations not yet cleared (left out or shown
+    as pending). Nothing stored is recomputed: need indexes and eligibility are computed when
+    read."""
     from wraparound.core.models import NEED_INDEX_SHARES
 
     _require_admin(actor, network)
@@ -425,20 +428,37 @@ def network_matching_update(
         distance = field.clean(distance_km, network)
     except ValidationError as error:
         errors["distance_km"] = list(error.messages)
+    uncleared = network.uncleared_services
+    if uncleared_services is not None:
+        if uncleared_services in UnclearedServices.values:
+            uncleared = uncleared_services
+        else:
+            errors["uncleared_services"] = [
+                _("Choose whether such services are left out or shown as pending.")
+            ]
     if errors:
         raise ValidationError(errors)
     before = {
         "weights": network.need_index_weights,
         "distance_km": str(network.match_distance_km),
+        "uncleared_services": network.uncleared_services,
     }
     network.need_index_weights = cleaned
     network.match_distance_km = distance
-    network.save(update_fields=["need_index_weights", "match_distance_km"])
+    network.uncleared_services = uncleared
+    network.save(update_fields=["need_index_weights", "match_distance_km", "uncleared_services"])
     audit_record(
         actor=actor,
         action="network.matching_settings",
         target=network,
         network=network,
-        data={"before": before, "after": {"weights": cleaned, "distance_km": str(distance)}},
+        data={
+            "before": before,
+            "after": {
+                "weights": cleaned,
+                "distance_km": str(distance),
+                "uncleared_services": uncleared,
+            },
+        },
     )
     return network

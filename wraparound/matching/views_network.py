@@ -334,6 +334,7 @@ def network_matching_settings(request: HttpRequest, slug: str) -> HttpResponse:
     )
     initial = {key: saved_weights.get(key, 0) for key in NEED_INDEX_SHARES}
     initial["distance_km"] = network.match_distance_km
+    initial["uncleared_services"] = network.uncleared_services
     form = MatchingSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -342,6 +343,7 @@ def network_matching_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 network=network,
                 weights=form.weights(),
                 distance_km=form.cleaned_data["distance_km"],
+                uncleared_services=form.cleaned_data.get("uncleared_services") or None,
             )
         except ValidationError as error:
             _add_errors(form, error)

@@ -1,0 +1,11 @@
+"""The notifications page (included by config/urls.py)."""
+
+from django.urls import path
+
+from . import views_notifications as views
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+]
