@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wraparound.assessments.models import Tier
 from wraparound.core.roles import Role
@@ -66,7 +67,9 @@ class VersionForm(forms.Form):
     def __init__(self, *args: Any, title_editable: bool, amendment: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if title_editable:
-            self.fields["title"] = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+            self.fields["title"] = forms.CharField(
+                label=pgettext_lazy("agreement", "Title"), max_length=TITLE_MAX_LENGTH
+            )
         self.fields.update(
             fields_for_model(
                 AgreementVersion,
