@@ -44,6 +44,8 @@ from wraparound.core.roles import Role
 from wraparound.directory.hsds.tables import TABLES as HSDS_TABLES
 from wraparound.directory.models import ServiceCapacity
 
+from .agreements import ANALYZED as AGREEMENT_TABLES
+from .agreements import generate_agreements, reset_agreements
 from .assessments import generate_assessments, reset_assessments
 from .directory import generate_directory, reset_directory
 from .geography import (
@@ -102,6 +104,7 @@ class DemoData:
     logins: list[LoginRow] = field(default_factory=list)
     # assessments, needs, assets, participants and partnerships by status (`assessments.py`)
     assessment_counts: dict[str, int] = field(default_factory=dict)
+    agreement_counts: dict[str, int] = field(default_factory=dict)  # `agreements.py`
     timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -117,6 +120,7 @@ class DemoData:
             "demo users": len(self.users),
             "memberships": len(self.memberships),
             **self.assessment_counts,
+            **self.agreement_counts,
         }
 
 
@@ -228,6 +232,7 @@ def reset_network(slug: str) -> bool:
     # its network, so it has to go first.
     Disclosure.objects.filter(network=network).delete()
     AuditEvent.objects.filter(network=network).delete()
+    reset_agreements(network.pk)  # MOUs refer to partnerships, staff to organizations
     reset_assessments(network.pk)  # they refer to the directory's categories and services
     reset_directory(network.pk)
     # A school protects its community; deleting the schools first lets the network cascade.
@@ -847,6 +852,7 @@ _ANALYZED: tuple[type[models.Model], ...] = (
     Asset,
     Participant,
     Partnership,
+    *AGREEMENT_TABLES,
 )
 
 
@@ -884,6 +890,10 @@ def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
         data.assessment_counts = timed(
             "assessments",
             lambda: generate_assessments(data, *_streams(fake, seed, "assessments")),
+        )
+        data.agreement_counts = timed(
+            "agreements",
+            lambda: generate_agreements(data, *_streams(fake, seed, "agreements"), network.today()),
         )
     timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started
