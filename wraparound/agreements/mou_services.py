@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wraparound.core import access
-from wraparound.core.models import Membership, SchoolYear
+from wraparound.core.models import Membership, Network, SchoolYear
 from wraparound.core.roles import Role
 from wraparound.core.services import audit_record
 from wraparound.directory.models import Service
@@ -1218,3 +1218,31 @@ def data_destruction_certify(
         ip_address=ip_address or None,
     )
     return destruction
+
+
+def network_agreement_settings_update(
+    *, user: Any, network: Network, time_zone: str, agreement_expiring_days: int
+) -> Network:
+    """The network's clock (days of expiry and reminders are counted there) and how many days
+    before its end an MOU is *expiring*. Network admins only."""
+    if not access.is_network_admin(user, network.pk):
+        raise PermissionDenied
+    with transaction.atomic():
+        network = Network.objects.select_for_update().get(pk=network.pk)
+        before = {
+            "time_zone": network.time_zone,
+            "agreement_expiring_days": network.agreement_expiring_days,
+        }
+        network.time_zone = (time_zone or "").strip()
+        network.agreement_expiring_days = agreement_expiring_days
+        network.full_clean(exclude=[f.name for f in Network._meta.fields if f.name not in before])
+        network.save(update_fields=list(before))
+        audit_record(
+            actor=user,
+            action="network.agreement_settings",
+            target=network,
+            network=network.pk,
+            data={"before": before, "time_zone": network.time_zone,
+                  "agreement_expiring_days": network.agreement_expiring_days},
+        )  # fmt: skip
+    return network

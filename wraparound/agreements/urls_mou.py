@@ -2,10 +2,15 @@
 
 from django.urls import URLPattern, path
 
-from . import views_mou, views_pdf
+from . import views_mou, views_pdf, views_settings
 
 urlpatterns: list[URLPattern] = [
     path("agreements/", views_mou.agreement_list, name="agreement_list"),
+    path(
+        "networks/<slug:slug>/agreements/settings/",
+        views_settings.network_agreement_settings,
+        name="network_agreement_settings",
+    ),
     path(
         "partnerships/<int:partnership_pk>/agreement/",
         views_mou.agreement_create,
