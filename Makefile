@@ -47,11 +47,16 @@ demo: install static migrate seed serve
 chromium:
 	@bash scripts/ensure-chromium
 
+# The unit and integration tests run on every core (pytest-xdist, one database per worker); the
+# browser tests after them, in one process (one live server, one Chromium).
+TEST_WORKERS ?= auto
+
 test: install chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -m e2e e2e
 
 test-unit: install
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS)
 
 test-e2e: install chromium
 	$(BIN)/python -m pytest e2e

@@ -27,18 +27,24 @@ pytestmark = [pytest.mark.e2e]
 MAIN_NAV = 'nav[aria-label="Main"]'
 # Every signed-in user has these.
 COMMON = {"Home", "API", "Account"}
+# Roles that read MOUs and ask whether a partner's person is cleared for campus.
+AGREEMENTS = {"Agreements", "Clearance check"}
 # The main-navigation links each role must see (exactly), from what the role may open
 # (DESIGN.md §1, wraparound/core/navigation.py). Optional links depend only on how wide the
 # demo makes a membership (a clinical supervisor may work for a school or the whole network).
 EXPECTED_NAV: dict[str, tuple[set[str], set[str]]] = {
-    Role.NETWORK_ADMIN: (COMMON | {"Network", "Schools", "Directory", "Review"}, set()),
+    Role.NETWORK_ADMIN: (
+        COMMON | AGREEMENTS | {"Network", "Schools", "Directory", "Review"},
+        set(),
+    ),
     Role.NETWORK_EVALUATOR: (COMMON | {"Network", "Schools", "Directory"}, set()),
-    Role.SCHOOL_COORDINATOR: (COMMON | {"Schools", "Directory"}, set()),
-    Role.SCHOOL_STAFF: (COMMON | {"Schools", "Directory"}, set()),
-    Role.CLINICAL_SUPERVISOR: (COMMON | {"Schools", "Directory"}, {"Network"}),
-    Role.PRINCIPAL: (COMMON | {"Schools", "Directory"}, set()),
-    Role.PARTNER_ADMIN: (COMMON | {"Organization"}, set()),
-    Role.PARTNER_STAFF: (COMMON | {"Organization"}, set()),
+    Role.SCHOOL_COORDINATOR: (COMMON | AGREEMENTS | {"Schools", "Directory"}, set()),
+    Role.SCHOOL_STAFF: (COMMON | AGREEMENTS | {"Schools", "Directory"}, set()),
+    # A school's supervisor reads its agreements and checks clearance; a network one does not.
+    Role.CLINICAL_SUPERVISOR: (COMMON | {"Schools", "Directory"}, AGREEMENTS | {"Network"}),
+    Role.PRINCIPAL: (COMMON | AGREEMENTS | {"Schools", "Directory"}, set()),
+    Role.PARTNER_ADMIN: (COMMON | AGREEMENTS | {"Organization"}, set()),
+    Role.PARTNER_STAFF: (COMMON | AGREEMENTS | {"Organization"}, set()),
     Role.COALITION_MEMBER: (COMMON | {"Coalition"}, set()),
 }
 
