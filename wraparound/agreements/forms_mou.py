@@ -29,6 +29,7 @@ from .mou_services import (
     NAME_MAX_LENGTH,
     REASON_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    VERSION_FIELDS,
 )
 
 
@@ -43,22 +44,7 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-VERSION_FORM_FIELDS = [
-    "term_start",
-    "term_end",
-    "school_contact_name",
-    "school_contact_email",
-    "school_contact_phone",
-    "partner_contact_name",
-    "partner_contact_email",
-    "partner_contact_phone",
-    "purpose",
-    "meeting_cadence",
-    "meeting_details",
-    "evaluation",
-    "other_terms",
-    "change_note",
-]
+VERSION_FORM_FIELDS = list(VERSION_FIELDS)
 
 
 class VersionForm(forms.Form):

@@ -61,7 +61,7 @@ from wraparound.core.roles import Role
 from wraparound.directory import models as dm
 from wraparound.directory.taxonomy import TERMS_BY_CODE
 
-from .directory import _max_query_params
+from .bulk import insert_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -709,19 +709,7 @@ def _insert(model: type[Model], objs: Sequence[Model]) -> None:
             if special[i] and row[i] is not None:
                 row[i] = f.get_db_prep_save(row[i], connection)
         rows.append(row)
-    ops = connection.ops
-    table = ops.quote_name(str(model._meta.db_table))
-    columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
-    width = len(fields)
-    per_statement = max(1, min(1000, _max_query_params() // width))
-    one = "(" + ", ".join(["%s"] * width) + ")"
-    with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # below Django's debug wrapper, as in directory._Table
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            # Table and column names come from the model's metadata, never from input.
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
-            cursor.execute(sql, [v for row in chunk for v in row])
+    insert_rows(model, fields, rows)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
