@@ -289,7 +289,7 @@ def agreement_draft(*, user: Any, partnership: Partnership, title: str = "") -> 
     the partnership (term = its school year, contacts, default responsibilities, one
     deliverable, default data-sharing terms)."""
     partnership = (
-        Partnership.objects.select_for_update()
+        Partnership.objects.select_for_update(of=("self",))
         .select_related("school", "organization", "service", "school_year", "network", "need")
         .get(pk=partnership.pk)
     )
