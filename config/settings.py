@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "wraparound.assessments",
     "wraparound.agreements",
     "wraparound.matching",
+    "wraparound.students",
+    "wraparound.referrals",
     "wraparound.demo",
 ]
 

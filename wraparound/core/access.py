@@ -419,3 +419,112 @@ def can_check_clearance(user: Any) -> bool:
         or g.schools_with(*SCHOOL_ROLES)
         or g.organizations_with(*PARTNER_ROLES)
     )
+
+
+# --- students and families ----------------------------------------------------------------------
+#
+# School officials (34 CFR 99.31(a)(1)) see the students of their schools whole: network admins and
+# network clinical supervisors every school of their network, the school's own roles their schools.
+# Evaluators never see a student. Partner users see students only through referrals to their
+# organization, field by field, through `wraparound.students.visibility` (which logs each read).
+
+
+def student_filter(user: Any) -> Q:
+    """Students a school-side user sees (no partner access here: see `visibility`)."""
+    g = grants(user)
+    return Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN, Role.CLINICAL_SUPERVISOR)) | Q(
+        school_id__in=g.schools_with(*SCHOOL_ROLES)
+    )
+
+
+def sees_school_students(user: Any) -> bool:
+    g = grants(user)
+    return bool(
+        g.networks_with(Role.NETWORK_ADMIN, Role.CLINICAL_SUPERVISOR)
+        or g.schools_with(*SCHOOL_ROLES)
+    )
+
+
+def is_school_official(user: Any, school: School) -> bool:
+    """Sees the school's students whole (see `student_filter`)."""
+    g = grants(user)
+    return school.pk in g.schools_with(*SCHOOL_ROLES) or school.network_id in g.networks_with(
+        Role.NETWORK_ADMIN, Role.CLINICAL_SUPERVISOR
+    )
+
+
+def partner_organizations(user: Any) -> frozenset[int]:
+    """Organizations for which the user receives referred students (partner staff and admins;
+    which fields each role sees is the data-sharing agreement's `partner_roles`)."""
+    return grants(user).organizations_with(*PARTNER_ROLES)
+
+
+def partner_role(user: Any, organization_id: int) -> str | None:
+    """The user's role at the organization (staff first: it is the one that serves students)."""
+    g = grants(user)
+    if organization_id in g.organizations_with(Role.PARTNER_STAFF):
+        return Role.PARTNER_STAFF
+    if organization_id in g.organizations_with(Role.PARTNER_ADMIN):
+        return Role.PARTNER_ADMIN
+    return None
+
+
+def can_refer(user: Any, school: School) -> bool:
+    """Make referrals for the school's students: its coordinators, staff and clinical supervisors;
+    network admins. Principals read; partners answer."""
+    g = grants(user)
+    return school.pk in g.schools_with(
+        Role.SCHOOL_COORDINATOR, Role.SCHOOL_STAFF, Role.CLINICAL_SUPERVISOR
+    ) or is_network_admin(user, school.network_id)
+
+
+def can_assign_tier(user: Any, school: School) -> bool:
+    """Tiers are set by the school's student-support team: coordinators, staff, supervisors."""
+    return can_refer(user, school)
+
+
+def can_record_consent(user: Any, school: School) -> bool:
+    """Record, request and revoke consents: the school's coordinators and staff; network admins."""
+    g = grants(user)
+    return school.pk in g.schools_with(
+        Role.SCHOOL_COORDINATOR, Role.SCHOOL_STAFF
+    ) or is_network_admin(user, school.network_id)
+
+
+def can_print_disclosure_log(user: Any, school: School) -> bool:
+    """A parent asks the school (34 CFR 99.32(c)): its coordinators, principal, network admins."""
+    g = grants(user)
+    return school.pk in g.schools_with(Role.SCHOOL_COORDINATOR, Role.PRINCIPAL) or is_network_admin(
+        user, school.network_id
+    )
+
+
+def can_log_school_session(user: Any, school: School) -> bool:
+    """School staff log the sessions they run themselves (no partner organization)."""
+    g = grants(user)
+    return school.pk in g.schools_with(
+        Role.SCHOOL_COORDINATOR, Role.SCHOOL_STAFF, Role.CLINICAL_SUPERVISOR
+    ) or is_network_admin(user, school.network_id)
+
+
+def can_log_partner_session(user: Any, organization_id: int) -> bool:
+    """Partner staff (and admins) log their organization's sessions."""
+    return organization_id in grants(user).organizations_with(*PARTNER_ROLES)
+
+
+def can_write_case_note(user: Any, school: School) -> bool:
+    """Clinical staff write case notes: the school's staff and clinical supervisors."""
+    return school.pk in grants(user).schools_with(Role.SCHOOL_STAFF, Role.CLINICAL_SUPERVISOR)
+
+
+def case_note_filter(user: Any) -> Q:
+    """Case notes a user reads: their own, and as a clinical supervisor those written at the
+    schools (or in the network) they supervise. Nobody else — not admins, not partners."""
+    g = grants(user)
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return (
+        Q(author_id=user.pk)
+        | Q(school_id__in=g.schools_with(Role.CLINICAL_SUPERVISOR))
+        | Q(network_id__in=g.networks_with(Role.CLINICAL_SUPERVISOR))
+    )

@@ -125,6 +125,11 @@ class Network(models.Model):
         default=UnclearedServices.PENDING,
         help_text=_("Whether matching leaves them out or shows them as pending clearance."),
     )
+    referral_response_days = models.PositiveSmallIntegerField(
+        _("partners answer a referral within this many business days"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
