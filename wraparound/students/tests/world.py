@@ -86,7 +86,7 @@ def student_world(t1: Any, t2: Any = None) -> StudentWorld:
         status=PartnershipStatus.ACTIVE,
     )
     agreement = signed_agreement(partnership=partnership_a)
-    version = agreement.signed_version
+    version: Any = agreement.signed_version
     version.data_sharing.data_elements = A_ELEMENTS
     version.data_sharing.partner_roles = ["partner_staff"]
     version.data_sharing.save(update_fields=["data_elements", "partner_roles"])
