@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("wraparound.assessments.urls")),
     path("", include("wraparound.agreements.urls")),
     path("", include("wraparound.matching.urls")),
+    path("", include("wraparound.students.urls")),
+    path("", include("wraparound.referrals.urls")),
 ]
