@@ -59,6 +59,7 @@ from .geography import (
 )
 from .logins import DEMO_LOGINS, DEMO_PASSWORD
 from .profiles import Profile
+from .students import STUDENT_TABLES, generate_students, reset_students
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -105,6 +106,7 @@ class DemoData:
     # assessments, needs, assets, participants and partnerships by status (`assessments.py`)
     assessment_counts: dict[str, int] = field(default_factory=dict)
     agreement_counts: dict[str, int] = field(default_factory=dict)  # `agreements.py`
+    student_counts: dict[str, int] = field(default_factory=dict)  # `students.py`
     timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -121,6 +123,7 @@ class DemoData:
             "memberships": len(self.memberships),
             **self.assessment_counts,
             **self.agreement_counts,
+            **self.student_counts,
         }
 
 
@@ -232,6 +235,7 @@ def reset_network(slug: str) -> bool:
     # its network, so it has to go first.
     Disclosure.objects.filter(network=network).delete()
     AuditEvent.objects.filter(network=network).delete()
+    reset_students(network.pk)  # referrals refer to services, partnerships and agreements
     reset_agreements(network.pk)  # MOUs refer to partnerships, staff to organizations
     reset_assessments(network.pk)  # they refer to the directory's categories and services
     reset_directory(network.pk)
@@ -853,6 +857,7 @@ _ANALYZED: tuple[type[models.Model], ...] = (
     Participant,
     Partnership,
     *AGREEMENT_TABLES,
+    *STUDENT_TABLES,
 )
 
 
@@ -894,6 +899,10 @@ def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
         data.agreement_counts = timed(
             "agreements",
             lambda: generate_agreements(data, *_streams(fake, seed, "agreements"), network.today()),
+        )
+        data.student_counts = timed(
+            "students",
+            lambda: generate_students(data, *_streams(fake, seed, "students"), network.today()),
         )
     timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started

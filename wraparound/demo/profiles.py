@@ -32,6 +32,9 @@ class Profile:
     one_pattern_per_community: bool
     school_years: tuple[SchoolYearSpec, ...]
     services: int = 0  # directory services, shared out between the organizations
+    students: int = 0  # shared out between the schools by enrollment
+    referrals: int = 0
+    sessions: int = 0  # service sessions (individual and group) of referred students
 
 
 # NYC's calendar: 2026-27 runs from 10 September 2026 to 25 June 2027.
@@ -55,6 +58,9 @@ SMALL = Profile(
     one_pattern_per_community=True,
     school_years=SCHOOL_YEARS,
     services=150,
+    students=4000,
+    referrals=400,
+    sessions=3000,
 )
 
 CITY = Profile(
@@ -71,6 +77,9 @@ CITY = Profile(
     one_pattern_per_community=False,
     school_years=SCHOOL_YEARS,
     services=12000,
+    students=900_000,
+    referrals=500_000,
+    sessions=5_000_000,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SMALL, CITY)}
