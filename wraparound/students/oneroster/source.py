@@ -1,0 +1,160 @@
+"""A roster's files, from a folder or a zip archive.
+
+A zip is accepted when every member name is a plain relative path (no absolute path, no "..", no
+backslash, no drive letter) and the roster's files sit at its top or inside one folder; its
+uncompressed size is bounded, so that a small upload cannot unpack into a huge one."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from . import spec
+
+# A city's roster (900,000 students, their guardians and roles) is about 1 GB of CSV.
+MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
+ZIP_SIGNATURE = b"PK\x03\x04"
+WANTED = frozenset({spec.MANIFEST, *spec.FILES})
+
+
+class RosterSource:
+    """The roster files present (by their OneRoster names) and a way to open each as bytes."""
+
+    names: frozenset[str]
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:  # pragma: no cover - interface
+        raise NotImplementedError
+        yield
+
+    def size(self, name: str) -> int:  # pragma: no cover - interface
+        """The file's size in bytes (uncompressed)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class FolderSource(RosterSource):
+    def __init__(self, folder: Path) -> None:
+        self.folder = _roster_folder(folder)
+        self.names = frozenset(n for n in WANTED if (self.folder / n).is_file())
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        with (self.folder / name).open("rb") as handle:
+            yield handle
+
+    def size(self, name: str) -> int:
+        return (self.folder / name).stat().st_size
+
+
+def _roster_folder(folder: Path) -> Path:
+    """The folder itself, or its only subfolder when the files are one level down."""
+    if (folder / spec.MANIFEST).is_file():
+        return folder
+    subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    if len(subfolders) == 1 and (subfolders[0] / spec.MANIFEST).is_file():
+        return subfolders[0]
+    return folder
+
+
+class ZipSource(RosterSource):
+    def __init__(self, file: IO[bytes] | Path) -> None:
+        try:
+            self.zip = zipfile.ZipFile(file)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise ValidationError(
+                _("The file is not a zip archive that can be read (%(error)s).") % {"error": error},
+                "zip",
+            ) from error
+        self.members = _members(self.zip)
+        self.names = frozenset(self.members)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        with self.zip.open(self.members[name]) as handle:
+            yield handle
+
+    def size(self, name: str) -> int:
+        return self.members[name].file_size
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    total = 0
+    found: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in archive.infolist():
+        name = info.filename
+        path = PurePosixPath(name)
+        if (
+            "\\" in name
+            or name.startswith("/")
+            or ".." in path.parts
+            or (path.parts and ":" in path.parts[0])
+        ):
+            raise ValidationError(
+                _("The zip archive contains an unsafe file name: %(name)s") % {"name": name},
+                "zip_path",
+            )
+        if info.is_dir() or path.name.startswith(".") or "__MACOSX" in path.parts:
+            continue
+        total += info.file_size
+        if len(path.parts) <= 2 and path.name in WANTED:
+            found.setdefault(path.name, []).append(info)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ValidationError(
+            _("The zip archive unpacks to more than %(gb)d GB.")
+            % {"gb": MAX_UNCOMPRESSED_BYTES // 1024**3},
+            "zip_size",
+        )
+    members: dict[str, zipfile.ZipInfo] = {}
+    folders = {PurePosixPath(i.filename).parent for infos in found.values() for i in infos}
+    if len(folders) > 1:
+        raise ValidationError(
+            _("The zip archive holds roster files in more than one folder: put them in one."),
+            "zip_folders",
+        )
+    for name, infos in found.items():
+        members[name] = infos[0]
+    return members
+
+
+def open_source(path: Path) -> RosterSource:
+    """A folder or a zip archive given on the command line."""
+    if path.is_dir():
+        return FolderSource(path)
+    if not path.is_file():
+        raise ValidationError(_("No such file or folder: %(path)s") % {"path": path}, "missing")
+    return ZipSource(path)
+
+
+def check_zip_upload(file: IO[bytes], name: str, size: int, max_bytes: int) -> None:
+    """Refuse an upload that is not a zip archive of a safe size, before it is stored."""
+    if not name.lower().endswith(".zip"):
+        raise ValidationError(_("%(name)s is not a .zip file.") % {"name": name}, "extension")
+    if size <= 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name}, "empty_file")
+    if size > max_bytes:
+        raise ValidationError(
+            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes.")
+            % {"name": name, "size": f"{size:,}", "limit": f"{max_bytes:,}"},
+            "size",
+        )
+    file.seek(0)
+    head = file.read(4)
+    file.seek(0)
+    if head != ZIP_SIGNATURE:
+        raise ValidationError(
+            _("The content of %(name)s is not a zip archive.") % {"name": name}, "content"
+        )
+    ZipSource(file).close()
+    file.seek(0)

@@ -1,0 +1,13 @@
+"""Thin, idempotent Celery tasks of the students app."""
+
+from celery import shared_task
+
+
+@shared_task
+def roster_import_run_task(roster_import_id: int) -> str:
+    """Run a queued roster import. Delivered twice, it runs once: `roster_import_run` claims
+    the import (queued → running) before it reads a byte, and leaves a running or finished one
+    alone."""
+    from .roster_services import roster_import_run
+
+    return roster_import_run(roster_import_id=roster_import_id).status
