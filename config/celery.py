@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "wraparound.agreements.tasks.expiry_reminders_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Referrals still unanswered after the network's business days: remind and alert, once.
+    "referrals-overdue-reminders": {
+        "task": "wraparound.referrals.tasks.overdue_referrals_remind_task",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }

@@ -1,5 +1,22 @@
-"""(filled in by the students issue)"""
+"""Referral pages: a school's referrals and the new-referral form, one referral with its actions,
+and an organization's inbox of referrals received."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views_referrals as views
+
+urlpatterns = [
+    path(
+        "schools/<int:school_pk>/referrals/",
+        views.referral_school_list,
+        name="referral_school_list",
+    ),
+    path("schools/<int:school_pk>/referrals/new/", views.referral_new, name="referral_new"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),
+    path(
+        "organizations/<int:org_pk>/referrals/",
+        views.referral_partner_inbox,
+        name="referral_partner_inbox",
+    ),
+]
