@@ -38,13 +38,16 @@ EXPECTED_NAV: dict[str, tuple[set[str], set[str]]] = {
         set(),
     ),
     Role.NETWORK_EVALUATOR: (COMMON | {"Network", "Schools", "Directory"}, set()),
-    Role.SCHOOL_COORDINATOR: (COMMON | AGREEMENTS | {"Schools", "Directory"}, set()),
-    Role.SCHOOL_STAFF: (COMMON | AGREEMENTS | {"Schools", "Directory"}, set()),
+    Role.SCHOOL_COORDINATOR: (COMMON | AGREEMENTS | {"Schools", "Directory", "Caseload"}, set()),
+    Role.SCHOOL_STAFF: (COMMON | AGREEMENTS | {"Schools", "Directory", "Caseload"}, set()),
     # A school's supervisor reads its agreements and checks clearance; a network one does not.
-    Role.CLINICAL_SUPERVISOR: (COMMON | {"Schools", "Directory"}, AGREEMENTS | {"Network"}),
-    Role.PRINCIPAL: (COMMON | AGREEMENTS | {"Schools", "Directory"}, set()),
-    Role.PARTNER_ADMIN: (COMMON | AGREEMENTS | {"Organization"}, set()),
-    Role.PARTNER_STAFF: (COMMON | AGREEMENTS | {"Organization"}, set()),
+    Role.CLINICAL_SUPERVISOR: (
+        COMMON | {"Schools", "Directory"},
+        AGREEMENTS | {"Network", "Caseload"},
+    ),
+    Role.PRINCIPAL: (COMMON | AGREEMENTS | {"Schools", "Directory", "Caseload"}, set()),
+    Role.PARTNER_ADMIN: (COMMON | AGREEMENTS | {"Organization", "Referrals"}, set()),
+    Role.PARTNER_STAFF: (COMMON | AGREEMENTS | {"Organization", "Referrals"}, set()),
     Role.COALITION_MEMBER: (COMMON | {"Coalition"}, set()),
 }
 

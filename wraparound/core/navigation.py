@@ -62,6 +62,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         or g.organizations_with(*PARTNER_ROLES)
     ):
         items.append(NavItem(_("Agreements"), reverse("agreement_list")))
+    if g.schools_with(*SCHOOL_ROLES):
+        items.append(NavItem(_("Caseload"), reverse("caseload")))
+    if len(org_ids) == 1:
+        items.append(NavItem(_("Referrals"), reverse("referral_partner_inbox", args=[org_ids[0]])))
     if access.can_check_clearance(user):
         items.append(NavItem(_("Clearance check"), reverse("clearance_check")))
     items.append(NavItem(_("API"), reverse("api_guide")))

@@ -113,6 +113,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # The front desk's list is for the school's own roles and the network's admins.
             "may_see_campus": school.pk in access.grants(request.user).schools_with(*SCHOOL_ROLES)
             or access.is_network_admin(request.user, school.network_id),
+            "may_see_students": access.is_school_official(request.user, school),
         },
     )
 
@@ -130,6 +131,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "organization": organization,
             "members": members,
             "may_manage_staff": access.can_manage_staff(request.user, organization),
+            "receives_referrals": organization.pk in access.partner_organizations(request.user),
         },
     )
 

@@ -70,11 +70,21 @@ def test_home_shows_network_admin_communities_and_schools(t1, as_user):
         (
             "network_admin",
             ["Network", "Schools", "Directory", "Review", "Account"],
-            ["Organization", "Coalition"],
+            ["Organization", "Coalition", "Caseload", "Referrals"],
         ),
-        ("evaluator", ["Network", "Schools", "Directory"], ["Review"]),
-        ("coordinator", ["Schools", "Directory"], ["Network", "Organization", "Review"]),
-        ("partner_admin", ["Organization"], ["Schools", "Network", "Directory", "Review"]),
+        ("evaluator", ["Network", "Schools", "Directory"], ["Review", "Caseload"]),
+        (
+            "coordinator",
+            ["Schools", "Directory", "Caseload"],
+            ["Network", "Organization", "Review", "Referrals"],
+        ),
+        ("staff", ["Caseload"], ["Referrals"]),
+        (
+            "partner_admin",
+            ["Organization", "Referrals"],
+            ["Schools", "Network", "Directory", "Review", "Caseload"],
+        ),
+        ("partner_staff_a", ["Organization", "Referrals"], ["Caseload", "Schools"]),
         ("coalition_member", ["Coalition"], ["Schools", "Organization", "Directory"]),
         ("outsider", ["Home", "Account"], ["Schools", "Network", "Organization", "Directory"]),
     ],
@@ -246,3 +256,27 @@ def test_navigation_api_link_opens_the_api_guide(t1, as_user):
     response = as_user(t1.users["partner_admin"]).get(reverse("home"))
     urls = {item.label: item.url for item in response.context["nav_items"]}
     assert urls["API"] == reverse("api_guide")
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_students"),
+    [("coordinator", True), ("staff", True), ("network_admin", True), ("evaluator", False)],
+)
+def test_school_page_links_the_students_only_for_school_officials(
+    t1, as_user, persona, sees_students
+):
+    school = t1.schools[0]
+    html = as_user(t1.users[persona]).get(reverse("school_detail", args=[school.pk])).content
+    assert (reverse("student_school_list", args=[school.pk]).encode() in html) is sees_students
+    assert (reverse("referral_school_list", args=[school.pk]).encode() in html) is sees_students
+
+
+@pytest.mark.parametrize(
+    ("persona", "receives"),
+    [("partner_admin", True), ("partner_staff_a", True), ("network_admin", False)],
+)
+def test_organization_page_links_the_referrals_to_its_partner_users(t1, as_user, persona, receives):
+    org = t1.org_a
+    html = as_user(t1.users[persona]).get(reverse("organization_detail", args=[org.pk])).content
+    assert (reverse("referral_partner_inbox", args=[org.pk]).encode() in html) is receives
+    assert (reverse("student_partner_list", args=[org.pk]).encode() in html) is receives
