@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from wraparound.core.models import School
 from wraparound.directory.models import Service
@@ -24,31 +24,37 @@ _ROW_KEY = re.compile(r"^(present|minutes)_(.+)$")
 
 class SessionForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_l("Kind of session"),
+        label=gettext_lazy("Kind of session"),
         choices=SessionKind.choices,
         initial=SessionKind.GROUP,
         widget=forms.RadioSelect,
     )
-    school = forms.ModelChoiceField(label=_l("School"), queryset=School.objects.none())
+    school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=School.objects.none())
     service = forms.ModelChoiceField(
-        label=_l("Service"), queryset=Service.objects.none(), required=False
+        label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False
     )
-    date = forms.DateField(label=_l("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     starts_at = forms.TimeField(
-        label=_l("Start time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=gettext_lazy("Start time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     duration_minutes = forms.IntegerField(
-        label=_l("Duration (minutes)"), min_value=1, max_value=MAX_DURATION
+        label=gettext_lazy("Duration (minutes)"), min_value=1, max_value=MAX_DURATION
     )
     modality = forms.ChoiceField(
-        label=_l("Modality"), choices=Modality.choices, initial=Modality.IN_PERSON
+        label=gettext_lazy("Modality"), choices=Modality.choices, initial=Modality.IN_PERSON
     )
-    place = forms.CharField(label=_l("Place"), max_length=200, required=False)
+    place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
     notes = forms.CharField(
-        label=_l("Notes"),
+        label=gettext_lazy("Notes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_l("What the session covered; no clinical details (those go in case notes)."),
+        help_text=gettext_lazy(
+            "What the session covered; no clinical details (those go in case notes)."
+        ),
     )
 
     def __init__(
@@ -68,7 +74,7 @@ class SessionForm(forms.Form):
         self.fields["service"].queryset = services  # type: ignore[attr-defined]
         self.fields["service"].required = service_required
         if not service_required:
-            self.fields["service"].help_text = _l(
+            self.fields["service"].help_text = gettext_lazy(
                 "Needed for a group session; an individual session may name none."
             )
 
@@ -83,10 +89,10 @@ class SessionEditForm(SessionForm):
 
 
 class UploadForm(forms.Form):
-    school = forms.ModelChoiceField(label=_l("School"), queryset=School.objects.none())
-    file = forms.FileField(label=_l("CSV file"))
+    school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=School.objects.none())
+    file = forms.FileField(label=gettext_lazy("CSV file"))
     dry_run = forms.BooleanField(
-        label=_l("Dry run: check the file, write nothing"), required=False, initial=True
+        label=gettext_lazy("Dry run: check the file, write nothing"), required=False, initial=True
     )
 
     def __init__(

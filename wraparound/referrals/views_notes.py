@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from wraparound.core import access
@@ -28,10 +28,10 @@ from .note_services import MAX_BODY
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=_l("Note"),
+        label=gettext_lazy("Note"),
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_l("Read only by you and the clinical supervisors of this school."),
+        help_text=gettext_lazy("Read only by you and the clinical supervisors of this school."),
     )
 
 

@@ -327,3 +327,16 @@ def test_switching_language_sets_the_cookie_and_returns(client: Client, db: None
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
     assert "Iniciar sesión" in client.get("/login/").content.decode()
+
+
+def test_no_module_hides_gettext_under_a_name_makemessages_does_not_know() -> None:
+    # makemessages collects `_`, `gettext`, `gettext_lazy`, `ngettext`, `pgettext`, …: a string
+    # marked with an alias such as `_l` is never extracted and stays in English.
+    root = Path(settings.BASE_DIR) / "wraparound"
+    alias = re.compile(r"import\s+(?:gettext|gettext_lazy|ngettext|pgettext)\s+as\s+(?!_\b)\w+")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if alias.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
