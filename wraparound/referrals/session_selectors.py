@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -241,10 +242,23 @@ def session_filter(user: Any) -> Q:
     return access.student_filter(user) | Q(organization_id__in=access.partner_organizations(user))
 
 
+def _attendance_count(**where: Any) -> Coalesce:
+    rows = (
+        SessionAttendance.objects.filter(session_id=OuterRef("pk"), **where)
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
 def _listed(qs: QuerySet[ServiceSession]) -> QuerySet[ServiceSession]:
+    # Counted per listed row (correlated subqueries), not by grouping every session of the
+    # school or organization before the page's LIMIT: a partner in `city` has thousands.
     return qs.select_related("school", "organization", "service", "logged_by").annotate(
-        present_count=Count("attendance", filter=Q(attendance__present=True)),
-        roster_count=Count("attendance"),
+        present_count=_attendance_count(present=True),
+        roster_count=_attendance_count(),
     )
 
 
