@@ -1,5 +1,8 @@
 """Repository-wide pytest hooks.
 
+Tests marked ``postgresql`` exercise a PostgreSQL-only path (COPY, set-based checks): they are
+deselected unless DATABASE_URL names PostgreSQL, as in `.ci/run`'s second pass.
+
 Tests marked ``broker`` need a real Celery broker. Without ``CELERY_BROKER_URL`` in the
 environment they are *deselected* (reported as such, not as skips): the embedded default runs
 tasks inline, so there is nothing for them to exercise.
@@ -33,14 +36,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+def _deselect(config: pytest.Config, items: list[pytest.Item], marker: str) -> None:
+    deselected = [item for item in items if item.get_closest_marker(marker) is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item.get_closest_marker(marker) is None]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("CELERY_BROKER_URL"):
-        return
-    deselected = [item for item in items if item.get_closest_marker("broker") is not None]
-    if not deselected:
-        return
-    config.hook.pytest_deselected(items=deselected)
-    items[:] = [item for item in items if item.get_closest_marker("broker") is None]
+    if not os.environ.get("CELERY_BROKER_URL"):
+        _deselect(config, items, "broker")
+    # Tests of PostgreSQL-only paths (COPY, set-based checks) run in `.ci/run`'s PostgreSQL pass.
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        _deselect(config, items, "postgresql")
 
 
 @pytest.fixture(autouse=True)

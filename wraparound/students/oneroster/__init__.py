@@ -5,6 +5,8 @@
 - `errors`: row-level problems (file, row, column, message), capped;
 - `reader`: one streaming pass over every file that checks everything and hands the rows the
   import keeps to a staging sink;
+- `sqlcheck`: on PostgreSQL, the files COPied as they are into temporary tables, checked and
+  staged by set-based SQL (the reader runs only when something is, or may be, wrong);
 - `staging`: the sinks (PostgreSQL COPY, chunked executemany elsewhere) and the set-based SQL that
   merges the staged rows into students, guardians, their links and enrollments;
 - `progress`: the live progress row, written where the polling page can see it;

@@ -1,11 +1,15 @@
 """An import from start to end: check everything, then write everything or nothing.
 
-On PostgreSQL the checking pass already streams the rows it keeps into temporary staging tables
-inside the import's one transaction (COPY is cheap to throw away, and the server stores while
-Python checks); when any problem is found the transaction is rolled back and nothing — staging
-included — remains. Only once the checks have passed do the staged rows reach the network's
-tables. On SQLite the checking pass holds no transaction (one writer at a time: the progress
-row must stay writable), keeps the rows in memory, and the write transaction follows it.
+On PostgreSQL the server reads and checks the files itself (`sqlcheck`: COPY into temporary
+tables, set-based checks, staging built in SQL) and the merge follows in the same transaction;
+when the SQL finds anything, that transaction is rolled back and the roster is read again row by
+row (below) to name every problem. In that row-by-row reading on PostgreSQL the checking pass
+streams the rows it keeps into temporary staging tables inside the import's one transaction
+(COPY is cheap to throw away, and the server stores while Python checks); when any problem is
+found the transaction is rolled back and nothing — staging included — remains. Only once the
+checks have passed do the staged rows reach the network's tables. On SQLite the checking pass
+holds no transaction (one writer at a time: the progress row must stay writable), keeps the rows
+in memory, and the write transaction follows it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from django.utils import timezone
 
 from wraparound.core.models import Network
 
-from . import spec, staging
+from . import spec, sqlcheck, staging
 from .errors import RowError
 from .progress import Progress
 from .reader import RosterReader
@@ -51,11 +55,56 @@ class _Invalid(Exception):
     """Rolls the import's transaction back when the checks found problems."""
 
 
+class _Checked(Exception):
+    """Rolls a dry run's transaction back once the SQL has checked the roster."""
+
+    def __init__(self, checked: sqlcheck.Checked) -> None:
+        self.checked = checked
+
+
+def _postgres(
+    *, source: RosterSource, network: Network, dry_run: bool, progress: Progress
+) -> Outcome | None:
+    """The PostgreSQL path; None when the roster must be read row by row (it has problems, or
+    may have)."""
+    reader = RosterReader(source, network, progress)
+    reader.read_manifest()
+    if reader.errors:
+        return None
+    present = [n for n in spec.READ_ORDER if reader.modes.get(n, spec.ABSENT) != spec.ABSENT]
+    progress.start(sum(source.size(name) for name in present))
+    counts: dict[str, int] = {}
+    try:
+        with transaction.atomic(), connection.cursor() as wrapper:
+            checked = sqlcheck.check_and_stage(
+                wrapper.cursor,
+                source=source,
+                network_id=network.pk,
+                modes=reader.modes,
+                progress=progress,
+            )
+            if dry_run:
+                raise _Checked(checked)
+            counts = _merge(wrapper, reader.modes, checked.staged, network, progress)
+            sqlcheck.drop_tables(wrapper)
+    except sqlcheck.Unclean:
+        return None
+    except _Checked as done:
+        checked = done.checked
+    summary: dict[str, Any] = {**checked.counts, **counts}
+    summary["modes"] = {k: v for k, v in reader.modes.items() if v != spec.ABSENT}
+    return Outcome(errors=[], error_count=0, modes=reader.modes, summary=summary)
+
+
 def run_import(
     *, source: RosterSource, network: Network, dry_run: bool, progress: Progress
 ) -> Outcome:
-    reader = RosterReader(source, network, progress)
     progress.writing = not dry_run
+    if connection.vendor == "postgresql":
+        outcome = _postgres(source=source, network=network, dry_run=dry_run, progress=progress)
+        if outcome is not None:
+            return outcome
+    reader = RosterReader(source, network, progress)
     counts: dict[str, int] = {}
     if dry_run:
         reader.read()
@@ -71,7 +120,7 @@ def run_import(
                 if reader.errors:
                     raise _Invalid
                 staging.analyze(wrapper)
-                counts = _merge(wrapper, reader, network, progress)
+                counts = _merge(wrapper, reader.modes, reader.staged, network, progress)
                 staging.drop_stage_tables(wrapper)
         except _Invalid:
             pass
@@ -83,7 +132,7 @@ def run_import(
                 progress.set_stage("write:stage")
                 staging.create_stage_tables(cursor)
                 buffer.load(cursor)
-                counts = _merge(cursor, reader, network, progress)
+                counts = _merge(cursor, reader.modes, reader.staged, network, progress)
                 staging.drop_stage_tables(cursor)
     summary: dict[str, Any] = {**reader.counts, **counts}
     summary["modes"] = {k: v for k, v in reader.modes.items() if v != spec.ABSENT}
@@ -96,7 +145,11 @@ def run_import(
 
 
 def _merge(
-    cursor: Any, reader: RosterReader, network: Network, progress: Progress
+    cursor: Any,
+    modes: dict[str, str],
+    staged: dict[str, int],
+    network: Network,
+    progress: Progress,
 ) -> dict[str, int]:
     share = progress.checking // len(WRITE_STEPS)
     position = {step: progress.checking + i * share for i, step in enumerate(WRITE_STEPS)}
@@ -108,8 +161,8 @@ def _merge(
         cursor,
         network_id=network.pk,
         now=connection.ops.adapt_datetimefield_value(timezone.now()),
-        modes=reader.modes,
-        staged=reader.staged,
+        modes=modes,
+        staged=staged,
         step=step,
     )
     progress.set_stage("write:done", done=progress.total)

@@ -1,0 +1,245 @@
+"""On PostgreSQL a clean roster is checked and staged by SQL (`oneroster.sqlcheck`) without the
+row-by-row reader, and writes exactly what the row-by-row path writes; a roster with problems
+falls back to the reader, whose errors are those of the SQLite path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from wraparound.students.models import (
+    Guardian,
+    ImportStatus,
+    Student,
+    StudentEnrollment,
+    StudentGuardian,
+)
+from wraparound.students.oneroster import sqlcheck
+from wraparound.students.oneroster.reader import RosterReader
+
+from .oneroster_helpers import BULK, copy_bulk, edit, read_rows, run_folder, write_rows
+
+# The SQL path is PostgreSQL's: `.ci/run`'s PostgreSQL pass runs these; on SQLite they are
+# deselected (conftest.py), not skipped.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
+
+
+class _Undo(Exception):
+    pass
+
+
+def _snapshot(network: Any) -> dict[str, Any]:
+    skip = {"id", "created_at", "updated_at", "network"}
+    student_fields = [f.attname for f in Student._meta.concrete_fields if f.name not in skip]
+    guardian_fields = [f.attname for f in Guardian._meta.concrete_fields if f.name not in skip]
+    return {
+        "students": sorted(
+            Student.objects.filter(network=network).values_list(*student_fields), key=str
+        ),
+        "guardians": sorted(
+            Guardian.objects.filter(network=network).values_list(*guardian_fields), key=str
+        ),
+        "links": sorted(
+            StudentGuardian.objects.filter(student__network=network).values_list(
+                "student__sourced_id", "guardian__sourced_id", "relationship"
+            )
+        ),
+        "enrollments": sorted(
+            StudentEnrollment.objects.filter(network=network).values_list(
+                "sourced_id",
+                "student__sourced_id",
+                "school_id",
+                "begin_date",
+                "end_date",
+                "is_primary",
+            ),
+            key=str,
+        ),
+    }
+
+
+def _row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise sqlcheck.Unclean
+
+    monkeypatch.setattr(sqlcheck, "check_and_stage", refuse)
+
+
+def _no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the row-by-row reader ran")
+
+    monkeypatch.setattr(RosterReader, "read", forbidden)
+
+
+def _both_paths(network: Any, folders: list[Path]) -> tuple[Any, Any]:
+    """(summaries, snapshot) after importing the folders in turn, by the row-by-row path then by
+    the SQL path, from the same starting point."""
+    results = []
+    for sql in (False, True):
+        with pytest.MonkeyPatch.context() as patch:
+            if sql:
+                _no_reader(patch)
+            else:
+                _row_by_row(patch)
+            try:
+                with transaction.atomic():
+                    summaries = []
+                    for folder in folders:
+                        result = run_folder(network, folder)
+                        assert result.status == ImportStatus.DONE, result.errors
+                        summaries.append(result.summary)
+                    results.append((summaries, _snapshot(network)))
+                    raise _Undo
+            except _Undo:
+                pass
+    return results[0], results[1]
+
+
+def test_bulk_roster_writes_the_same_by_sql(t1):
+    row_by_row, by_sql = _both_paths(t1.network, [BULK])
+    assert by_sql == row_by_row
+    assert len(by_sql[1]["students"]) == 3
+
+
+def test_messy_roster_writes_the_same_by_sql(t1, tmp_path: Path):
+    folder = copy_bulk(tmp_path)
+    for path in folder.glob("*.csv"):
+        write_rows(path, read_rows(path), bom=True, crlf=True)
+    rows = read_rows(folder / "users.csv")
+    rows[1][rows[0].index("middleName")] = "Ángel\nde la Cruz"
+    rows[3][rows[0].index("givenName")] = 'Ðaniel, "Dani"'
+    rows[2][rows[0].index("grades")] = " 10 , 11"
+    write_rows(folder / "users.csv", rows, bom=True, crlf=True)
+    row_by_row, by_sql = _both_paths(t1.network, [folder])
+    assert by_sql == row_by_row
+    values = {s for student in by_sql[1]["students"] for s in student if isinstance(s, str)}
+    assert {'Ðaniel, "Dani"', "Ángel\nde la Cruz"} <= values
+
+
+def _delta(folder: Path) -> Path:
+    folder.mkdir()
+    stamp = "2026-12-01T10:00:00.000Z"
+    write_rows(
+        folder / "manifest.csv",
+        [
+            ["propertyName", "value"],
+            ["manifest.version", "1.0"],
+            ["oneroster.version", "1.2"],
+            ["file.users", "delta"],
+            ["file.roles", "delta"],
+            ["file.demographics", "delta"],
+        ],
+    )
+    header = read_rows(BULK / "users.csv")[0]
+    blank = dict.fromkeys(header, "")
+    users = [header]
+    for values in (
+        {"sourcedId": "stu-3", "status": "tobedeleted", "dateLastModified": stamp},
+        {
+            "sourcedId": "stu-1",
+            "status": "active",
+            "dateLastModified": "2026-12-01 05:00:00-05:00",
+            "enabledUser": "true",
+            "username": "jnunez",
+            "givenName": "José",
+            "familyName": "Núñez-García",
+            "agentSourcedIds": "gua-1",
+            "grades": "10",
+        },
+        {  # a guardian of the database, without a role in the delta
+            "sourcedId": "gua-3",
+            "status": "active",
+            "dateLastModified": "2026-12-02",
+            "enabledUser": "true",
+            "username": "g3",
+            "givenName": "Ana",
+            "familyName": "Ruiz",
+        },
+        {  # nobody the database knows, without a role: counted, not kept
+            "sourcedId": "new-1",
+            "status": "active",
+            "dateLastModified": stamp,
+            "enabledUser": "true",
+            "username": "n1",
+            "givenName": "N",
+            "familyName": "One",
+        },
+    ):
+        users.append([{**blank, **values}[c] for c in header])
+    write_rows(folder / "users.csv", users)
+    roles_header = read_rows(BULK / "roles.csv")[0]
+    write_rows(
+        folder / "roles.csv",
+        [
+            roles_header,
+            [
+                *("r-stu-2c", "active", stamp, "stu-2", "secondary", "student"),
+                *("2027-02-01", "", "01M011", ""),
+            ],
+            [
+                *("r-stu-2b", "tobedeleted", stamp, "stu-2", "secondary", "student"),
+                *("", "", "01M010", ""),
+            ],
+        ],
+    )
+    demo_header = read_rows(BULK / "demographics.csv")[0]
+    demo = dict.fromkeys(demo_header, "")
+    demo.update(
+        {"sourcedId": "stu-2", "status": "active", "dateLastModified": stamp, "sex": "female"}
+    )
+    demo["metadata.englishLearner"] = "true"
+    demo["asian"] = "true"
+    demo["white"] = "true"
+    write_rows(folder / "demographics.csv", [demo_header, [demo[c] for c in demo_header]])
+    return folder
+
+
+def test_delta_writes_the_same_by_sql(t1, tmp_path: Path):
+    row_by_row, by_sql = _both_paths(t1.network, [BULK, _delta(tmp_path / "delta")])
+    assert by_sql == row_by_row
+    summary = by_sql[0][1]
+    assert summary["users_without_role"] == 1
+    assert summary["students_deactivated"] == 1
+
+
+def test_dry_run_by_sql_writes_nothing(t1, monkeypatch):
+    _no_reader(monkeypatch)
+    result = run_folder(t1.network, BULK, dry_run=True)
+    assert result.status == ImportStatus.CHECKED
+    assert result.summary["students"] == 3
+    assert result.summary["links"] == 3
+    assert not Student.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "column", "value"),
+    [
+        ("users.csv", 2, "grades", "13th"),
+        ("users.csv", 2, "agentSourcedIds", "gua-1,tea-1"),
+        ("roles.csv", 2, "beginDate", "2026-02-30"),
+        ("demographics.csv", 2, "sourcedId", "ghost"),
+        ("orgs.csv", 3, "identifier", "99X999"),
+        ("academicSessions.csv", 2, "endDate", "2025-01-01"),
+        ("enrollments.csv", 2, "primary", "yes"),
+    ],
+)
+def test_a_problem_hands_over_to_the_reader(t1, tmp_path, monkeypatch, file, row, column, value):
+    folder = copy_bulk(tmp_path)
+    edit(folder / file, row, column, value)
+    calls = []
+    real = RosterReader.read
+
+    def spy(self: RosterReader, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RosterReader, "read", spy)
+    result = run_folder(t1.network, folder)
+    assert calls
+    assert result.status == ImportStatus.INVALID
+    assert any(e["file"] == file and e["row"] == row for e in result.errors), result.errors
+    assert not Student.objects.filter(network=t1.network).exists()
