@@ -68,6 +68,7 @@ class HomeSection:
     organization: Organization | None = None
     coalition: Coalition | None = None
     school_count: int = 0
+    referrals_waiting: int = 0  # sent to the organization and not yet answered
 
 
 def home_sections(user: Any) -> list[HomeSection]:
@@ -103,7 +104,12 @@ def home_sections(user: Any) -> list[HomeSection]:
             )
             section.school_count = len(section.schools)
         elif m.role in PARTNER_ROLES:
+            from wraparound.referrals.models import Referral, ReferralStatus
+
             section.organization = m.organization
+            section.referrals_waiting = Referral.objects.filter(
+                organization_id=m.organization_id, status=ReferralStatus.SENT
+            ).count()
         elif m.role == Role.COALITION_MEMBER:
             section.coalition = m.coalition
         sections.append(section)

@@ -280,3 +280,19 @@ def test_organization_page_links_the_referrals_to_its_partner_users(t1, as_user,
     html = as_user(t1.users[persona]).get(reverse("organization_detail", args=[org.pk])).content
     assert (reverse("referral_partner_inbox", args=[org.pk]).encode() in html) is receives
     assert (reverse("student_partner_list", args=[org.pk]).encode() in html) is receives
+
+
+def test_partner_home_counts_the_referrals_waiting_for_an_answer(t1, as_user):
+    from wraparound.referrals.models import ReferralStatus
+    from wraparound.referrals.tests.factories import ReferralFactory
+    from wraparound.students.tests.factories import StudentFactory
+
+    for status in (ReferralStatus.SENT, ReferralStatus.SENT, ReferralStatus.ACCEPTED):
+        ReferralFactory(
+            student=StudentFactory(school=t1.schools[0]),
+            service__organization=t1.org_a,
+            status=status,
+        )
+    html = as_user(t1.users["partner_staff_a"]).get(reverse("home")).content.decode()
+    assert "2 referrals waiting for your answer" in html
+    assert reverse("referral_partner_inbox", args=[t1.org_a.pk]) in html

@@ -11,22 +11,45 @@ other network's, "t2.network_admin" and "t2.partner_staff_a".
 
 Probes: "<student>.<fact>" with student one of own, consented, other_school, other_network and
 fact one of name (family name), dob (ISO birth date), email, guardian (a guardian's e-mail,
-consented only). Each is a distinctive string: present in the body iff the outcome `shows` it.
+consented only), note (the text of a case note: own and other_school only). Each is a
+distinctive string: present in the body iff the outcome `shows` it. A partner read (`discloses`)
+must write a Disclosure row about each student whose fact it shows, and about nobody else.
+
+The world (`matrix_world`) is `student_world` plus what the other pages read — tiers, sessions
+with attendance, case notes, a consent scan and a roster import — in `MatrixWorld.things`; build
+it once per test module with `module_world` (the tests then run in savepoints inside it).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from django.test import Client
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 
+from wraparound.agreements.models.clearance import private_storage
 from wraparound.core.models import Disclosure
-from wraparound.core.tests.personas import PERSONAS
-from wraparound.students.models import StudentGuardian
+from wraparound.core.roles import Role
+from wraparound.core.tests.factories import MembershipFactory, UserFactory
+from wraparound.core.tests.personas import PERSONAS, make_tenant
+from wraparound.referrals.models import Referral, ReferralStatus, SessionKind
+from wraparound.referrals.tests.factories import (
+    CaseNoteFactory,
+    ServiceSessionFactory,
+    SessionAttendanceFactory,
+)
+from wraparound.students.models import ImportStatus, RosterImport, Student, StudentGuardian
+from wraparound.students.tests.factories import ConsentFactory, TierAssignmentFactory
 from wraparound.students.tests.world import StudentWorld, student_world
 
 T2_PERSONAS = ["t2.network_admin", "t2.partner_staff_a"]
@@ -86,6 +109,7 @@ class MatrixWorld:
     t1: Any
     t2: Any
     probes: dict[str, str]
+    things: dict[str, Any] = field(default_factory=dict)
 
     def user(self, persona: str) -> Any:
         if persona.startswith("t2."):
@@ -95,10 +119,20 @@ class MatrixWorld:
     def student(self, key: str) -> Any:
         return getattr(self.world, key)
 
+    def pk(self, key: str) -> int:
+        """The id of a student ("own") or of one of `things` ("session_a")."""
+        if key in STUDENTS:
+            return int(self.student(key).pk)
+        return int(self.things[key].pk)
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
 
 def matrix_world(t1: Any, t2: Any) -> MatrixWorld:
     """`student_world(t1, t2)` with distinctive names and birth dates, so that a probe string
-    appears in a body only when that fact of that student is shown."""
+    appears in a body only when that fact of that student is shown; then `_more` for the
+    other pages. Needs a writable private storage (`module_world` gives one) for the scan."""
     world = student_world(t1, t2)
     probes: dict[str, str] = {}
     for i, key in enumerate(STUDENTS):
@@ -114,7 +148,132 @@ def matrix_world(t1: Any, t2: Any) -> MatrixWorld:
     link.guardian.email = "probe-guardian@family.example"
     link.guardian.save(update_fields=["email"])
     probes["consented.guardian"] = link.guardian.email
-    return MatrixWorld(world=world, t1=t1, t2=t2, probes=probes)
+    mw = MatrixWorld(world=world, t1=t1, t2=t2, probes=probes)
+    _more(mw)
+    return mw
+
+
+def _more(mw: MatrixWorld) -> None:
+    """What the consent, tier, session, note and roster-import pages read:
+
+    - `to_a` and `other_school_to_a` in service (rosters hold them); a scan on `consent_b`; a
+      consent of `other_school` to org A (`consent_far`);
+    - tiers: `tier_own` and `tier_other_school` both managed by t1's staff (who sees only the
+      first), `tier_other_network`;
+    - sessions: `session_a` (org A at school 0: `own` on `to_a`, `consented` on no referral, so
+      org A may not see that name), `session_school` (school 0's own, `own`), `session_far_a`
+      (org A at school 3: `other_school`, nothing shared), `session_far` (the other network's);
+    - case notes: `note_own` by t1's staff, `note_other_school` by a staff member of school 3;
+    - a roster import of t1 whose error quotes `own`'s e-mail (`roster_import`), one of t2."""
+    w, t1, t2 = mw.world, mw.t1, mw.t2
+    Referral.objects.filter(pk__in=[w.to_a.pk, w.other_school_to_a.pk]).update(
+        status=ReferralStatus.IN_SERVICE
+    )
+    # Through the storage the settings name now (the field kept the one of import time).
+    w.consent_b.scan.name = private_storage().save("consents/matrix/scan.pdf", ContentFile(PDF))
+    w.consent_b.save(update_fields=["scan"])
+    staff, network_admin = t1.users["staff"], t1.users["network_admin"]
+    school, school_3 = t1.schools[0], t1.schools[3]
+    things: dict[str, Any] = {
+        "consent_far": ConsentFactory(
+            student=w.other_school, recipient_organization=t1.org_a, created_by=network_admin
+        ),
+        "tier_own": TierAssignmentFactory(student=w.own, case_manager=staff, created_by=staff),
+        "tier_other_school": TierAssignmentFactory(
+            student=w.other_school, case_manager=staff, created_by=network_admin
+        ),
+        "tier_other_network": TierAssignmentFactory(
+            student=w.other_network, created_by=t2.users["network_admin"]
+        ),
+    }
+    today = t1.network.today()
+    session_a = ServiceSessionFactory(
+        school=school,
+        organization=t1.org_a,
+        service=w.service_a,
+        partnership=w.partnership_a,
+        kind=SessionKind.GROUP,
+        date=today,
+        logged_by=t1.users["partner_staff_a"],
+    )
+    SessionAttendanceFactory(session=session_a, student=w.own, referral=w.to_a)
+    SessionAttendanceFactory(session=session_a, student=w.consented, referral=None)
+    session_school = ServiceSessionFactory(school=school, date=today, logged_by=staff)
+    SessionAttendanceFactory(session=session_school, student=w.own)
+    session_far_a = ServiceSessionFactory(
+        school=school_3,
+        organization=t1.org_a,
+        service=w.service_a,
+        kind=SessionKind.GROUP,
+        date=today,
+        logged_by=t1.users["partner_staff_a"],
+    )
+    SessionAttendanceFactory(
+        session=session_far_a, student=w.other_school, referral=w.other_school_to_a
+    )
+    session_far = ServiceSessionFactory(
+        school=t2.schools[0],
+        organization=t2.org_a,
+        service=w.other_network_referral.service,
+        date=t2.network.today(),
+        logged_by=t2.users["partner_staff_a"],
+    )
+    SessionAttendanceFactory(
+        session=session_far, student=w.other_network, referral=w.other_network_referral
+    )
+    things.update(
+        session_a=session_a,
+        session_school=session_school,
+        session_far_a=session_far_a,
+        session_far=session_far,
+    )
+    far_staff = UserFactory(username="north_school3_staff")
+    membership = MembershipFactory.build(
+        user=far_staff, role=Role.SCHOOL_STAFF, network=t1.network, school=school_3
+    )
+    membership.full_clean()
+    membership.save()
+    things["note_own"] = CaseNoteFactory(
+        student=w.own, author=staff, body="Qnoteownzq: sleeps badly before tests."
+    )
+    things["note_other_school"] = CaseNoteFactory(
+        student=w.other_school, author=far_staff, body="Qnoteelsewherezq: anxious at home."
+    )
+    mw.probes["own.note"] = things["note_own"].body
+    mw.probes["other_school.note"] = things["note_other_school"].body
+    things["roster_import"] = RosterImport.objects.create(
+        network=t1.network,
+        created_by=network_admin,
+        source_name="north-roster.zip",
+        status=ImportStatus.INVALID,
+        errors=[
+            {
+                "file": "users.csv",
+                "row": 4,
+                "column": "email",
+                "message": f"The e-mail {mw.probes['own.email']} is used twice.",
+            }
+        ],
+    )
+    things["roster_import_t2"] = RosterImport.objects.create(
+        network=t2.network, created_by=t2.users["network_admin"], source_name="south-roster.zip"
+    )
+    mw.things = things
+
+
+@contextmanager
+def module_world(django_db_blocker: Any, private_dir: Path) -> Iterator[MatrixWorld]:
+    """The matrix world of both tenants, built once and rolled back at the end: each test's own
+    transaction (the `db` fixture) is a savepoint inside this one."""
+    storages: dict[str, Any] = copy.deepcopy(settings.STORAGES)
+    storages["private"]["OPTIONS"]["location"] = str(private_dir)
+    with (
+        override_settings(STORAGES=storages),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        yield matrix_world(make_tenant("North"), make_tenant("South"))
+        transaction.set_rollback(True)
 
 
 @dataclass
@@ -139,11 +298,12 @@ def check_case(case: Case, mw: MatrixWorld, client: Client) -> list[str]:
         expected = case.outcome(persona)
         user = mw.user(persona)
         client.force_login(user)
-        before = Disclosure.objects.filter(viewer=user).count()
+        last = Disclosure.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         text = body.decode("utf-8", "replace")
-        logged = Disclosure.objects.filter(viewer=user).count() - before
+        rows = Disclosure.objects.filter(viewer=user, pk__gt=last)
+        logged = rows.count()
         where = f"{case.name} as {persona} ({url})"
         if response.status_code != expected.status:
             failures.append(f"{where}: status {response.status_code}, not {expected.status}")
@@ -155,8 +315,25 @@ def check_case(case: Case, mw: MatrixWorld, client: Client) -> list[str]:
                 failures.append(f"{where}: {probe} LEAKED")
         if expected.discloses and logged == 0:
             failures.append(f"{where}: the partner read wrote no Disclosure")
+        if expected.discloses:
+            failures += _disclosed_subjects(where, mw, rows, shown)
         if not expected.discloses and logged:
             failures.append(f"{where}: {logged} Disclosure row(s) written, none expected")
+    return failures
+
+
+def _disclosed_subjects(where: str, mw: MatrixWorld, rows: Any, shown: frozenset[str]) -> list[str]:
+    """Each student shown has a Disclosure row of its own; nobody not shown has one."""
+    student_type = ContentType.objects.get_for_model(Student)
+    logged = set(rows.filter(subject_type=student_type).values_list("subject_id", flat=True))
+    seen = {probe.split(".")[0] for probe in shown}
+    failures = []
+    for key in STUDENTS:
+        pk = mw.student(key).pk
+        if key in seen and pk not in logged:
+            failures.append(f"{where}: {key} shown without a Disclosure row about them")
+        if key not in seen and pk in logged:
+            failures.append(f"{where}: a Disclosure row about {key}, who is not shown")
     return failures
 
 
@@ -357,3 +534,214 @@ CASES: list[Case] = [
         {"partner_staff_b": B_STAFF},
     ),
 ]
+
+
+# --- consents, tiers and roster imports ----------------------------------------------------------
+
+
+def page(name: str, *keys: str, query: str = "") -> Callable[[MatrixWorld], str]:
+    """A URL by name over students ("own") and `things` ("consent_far") of the world."""
+    return lambda mw: reverse(name, args=[mw.pk(k) for k in keys]) + query
+
+
+def consent_b(mw: MatrixWorld) -> str:
+    return reverse("consent_detail", args=[mw.world.consented.pk, mw.world.consent_b.pk])
+
+
+def on_consent_b(name: str, student: str = "consented") -> Callable[[MatrixWorld], str]:
+    return lambda mw: reverse(name, args=[mw.pk(student), mw.world.consent_b.pk])
+
+
+def network_page(name: str, tenant: str, *keys: str) -> Callable[[MatrixWorld], str]:
+    return lambda mw: reverse(
+        name, args=[getattr(mw, tenant).network.slug, *(mw.pk(k) for k in keys)]
+    )
+
+
+# Who records, requests and revokes consents, and who sets tiers, at school 0 (other officials
+# of the school get a 403: the page reveals nothing they cannot read).
+CONSENT_WRITERS_0 = ("network_admin", "coordinator", "staff")
+TIER_WRITERS_0 = ("network_admin", "coordinator", "staff", "supervisor")
+SCHOOL_ROLE_PERSONAS = ("coordinator", "staff", "supervisor", "principal")
+# Members of t1's network who are not its admins (the roster import pages answer them 403).
+T1_MEMBERS = tuple(p for p in PERSONAS if p != "outsider")
+
+
+def writers(readers: Iterable[str], can_write: Iterable[str], shows: frozenset[str]) -> Any:
+    return {**each(readers, Outcome(403)), **each(can_write, Outcome(200, shows))}
+
+
+# The consent forms offer the guardians by name and e-mail (a request is e-mailed to one).
+CONSENTED_AND_GUARDIAN = frozenset({"consented.name", "consented.guardian"})
+
+CONSENT_CASES: list[Case] = [
+    Case(
+        "consents, own school",
+        page("consent_list", "consented"),
+        each(OFFICIALS_0, Outcome(200, names("consented"))),
+    ),
+    Case(
+        "consents, other school",
+        page("consent_list", "other_school"),
+        each(NETWORK_OFFICIALS, Outcome(200, names("other_school"))),
+    ),
+    Case(
+        "consents, other network",
+        page("consent_list", "other_network"),
+        {"t2.network_admin": Outcome(200, names("other_network"))},
+    ),
+    Case("consent", consent_b, each(OFFICIALS_0, Outcome(200, names("consented")))),
+    Case(
+        "consent, other school",
+        page("consent_detail", "other_school", "consent_far"),
+        each(NETWORK_OFFICIALS, Outcome(200, names("other_school"))),
+    ),
+    # Another student's consent under this student's URL: nobody.
+    Case("consent under the wrong student", on_consent_b("consent_detail", "own")),
+    Case(
+        "consent form, record",
+        page("consent_record", "consented"),
+        writers(OFFICIALS_0, CONSENT_WRITERS_0, CONSENTED_AND_GUARDIAN),
+    ),
+    Case(
+        "consent form, request",
+        page("consent_request", "consented"),
+        writers(OFFICIALS_0, CONSENT_WRITERS_0, CONSENTED_AND_GUARDIAN),
+    ),
+    Case(
+        "consent form, record, other school",
+        page("consent_record", "other_school"),
+        writers(NETWORK_OFFICIALS, ["network_admin"], names("other_school")),
+    ),
+    Case(
+        "consent revoke form",
+        on_consent_b("consent_revoke"),
+        writers(OFFICIALS_0, CONSENT_WRITERS_0, names("consented")),
+    ),
+    Case("consent scan", on_consent_b("consent_scan"), each(OFFICIALS_0, Outcome(200))),
+    Case("consent scan under the wrong student", on_consent_b("consent_scan", "own")),
+]
+
+TIER_CASES: list[Case] = [
+    Case(
+        "tiers, own school", page("tier_list", "own"), each(OFFICIALS_0, Outcome(200, names("own")))
+    ),
+    Case(
+        "tiers, other school",
+        page("tier_list", "other_school"),
+        each(NETWORK_OFFICIALS, Outcome(200, names("other_school"))),
+    ),
+    Case(
+        "tiers, other network",
+        page("tier_list", "other_network"),
+        {"t2.network_admin": Outcome(200, names("other_network"))},
+    ),
+    Case(
+        "tier end form",
+        page("tier_end", "own", "tier_own"),
+        writers(OFFICIALS_0, TIER_WRITERS_0, names("own")),
+    ),
+    Case(
+        "tier end form, other school",
+        page("tier_end", "other_school", "tier_other_school"),
+        writers(NETWORK_OFFICIALS, ["network_admin"], names("other_school")),
+    ),
+    Case("tier end under the wrong student", page("tier_end", "own", "tier_other_school")),
+    # The staff member manages both tiers but sees only their school's student.
+    Case(
+        "my caseload",
+        lambda mw: reverse("caseload"),
+        {
+            **each(ALL_PERSONAS, Outcome(403)),
+            **each(SCHOOL_ROLE_PERSONAS, Outcome(200)),
+            "staff": Outcome(200, names("own")),
+        },
+    ),
+    # Counts only: no student is named, whoever reads it.
+    Case(
+        "tier distribution, own school",
+        lambda mw: reverse("tier_distribution", args=[mw.t1.schools[0].pk]),
+        {**each(OFFICIALS_0, Outcome(200)), "evaluator": Outcome(403)},
+    ),
+    Case(
+        "tier distribution, other school",
+        lambda mw: reverse("tier_distribution", args=[mw.t1.schools[3].pk]),
+        {**each(NETWORK_OFFICIALS, Outcome(200)), "evaluator": Outcome(403)},
+    ),
+    Case(
+        "tier distribution, other network",
+        lambda mw: reverse("tier_distribution", args=[mw.t2.schools[0].pk]),
+        {"t2.network_admin": Outcome(200)},
+    ),
+]
+
+# Only network admins; the import's error quotes a student's e-mail, which they alone may read.
+ROSTER_IMPORT_CASES: list[Case] = [
+    Case(
+        "roster imports",
+        network_page("roster_import_list", "t1"),
+        {**each(T1_MEMBERS, Outcome(403)), "network_admin": Outcome(200)},
+    ),
+    Case(
+        "roster import",
+        network_page("roster_import_detail", "t1", "roster_import"),
+        {
+            **each(T1_MEMBERS, Outcome(403)),
+            "network_admin": Outcome(200, frozenset({"own.email"})),
+        },
+    ),
+    Case(
+        "roster import progress",
+        network_page("roster_import_progress", "t1", "roster_import"),
+        {
+            **each(T1_MEMBERS, Outcome(403)),
+            "network_admin": Outcome(200, frozenset({"own.email"})),
+        },
+    ),
+    Case(
+        "roster imports, other network",
+        network_page("roster_import_list", "t2"),
+        {"t2.network_admin": Outcome(200), "t2.partner_staff_a": Outcome(403)},
+    ),
+    Case(
+        "roster import, other network's",
+        network_page("roster_import_detail", "t1", "roster_import_t2"),
+        {**each(T1_MEMBERS, Outcome(403)), "network_admin": Outcome(404)},
+    ),
+    Case(
+        "API roster import",
+        api(lambda mw: f"/rosters/{mw.pk('roster_import')}"),
+        {
+            **each(T1_MEMBERS, Outcome(403)),
+            "network_admin": Outcome(200, frozenset({"own.email"})),
+            "t2.partner_staff_a": Outcome(403),
+        },
+    ),
+]
+
+# Writes answer no GET: whoever asks gets a 405 (before any lookup: it reveals nothing).
+POST_ONLY_CASES: list[Case] = [
+    Case("tier assign (POST only)", page("tier_assign", "own"), each(ALL_PERSONAS, Outcome(405))),
+    Case(
+        "referral transition (POST only)",
+        lambda mw: reverse("referral_transition", args=[mw.world.to_a.pk]),
+        each(ALL_PERSONAS, Outcome(405)),
+    ),
+    Case(
+        "session delete (POST only)",
+        page("session_delete", "session_a"),
+        each(ALL_PERSONAS, Outcome(405)),
+    ),
+    Case(
+        "API one student, other school",
+        api(lambda mw: f"/students/{mw.world.other_school.pk}"),
+        each(NETWORK_OFFICIALS, Outcome(200, whole("other_school"))),
+    ),
+    Case(
+        "API one student, other network",
+        api(lambda mw: f"/students/{mw.world.other_network.pk}"),
+        {"t2.network_admin": Outcome(200, whole("other_network"))},
+    ),
+]
+
+CASES += CONSENT_CASES + TIER_CASES + ROSTER_IMPORT_CASES + POST_ONLY_CASES

@@ -1,9 +1,11 @@
 """Every persona × every student-data page, export and endpoint (the table is in `matrix.py`):
 the right status, no student fact in the body unless the persona may see it, and a Disclosure
-for each partner read (none for school officials' reads)."""
+for each partner read (none for school officials' reads). Referrals, sessions and case notes are
+in `wraparound/referrals/tests/test_authorization_matrix_referrals.py`, over the same world."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,14 +13,17 @@ from django.test import Client
 
 from wraparound.core.models import Disclosure
 
-from .matrix import CASES, Case, MatrixWorld, Outcome, check_case, matrix_world
+from .matrix import CASES, Case, MatrixWorld, Outcome, check_case, module_world
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def mw(t1: Any, t2: Any) -> MatrixWorld:
-    return matrix_world(t1, t2)
+@pytest.fixture(scope="module")
+def mw(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MatrixWorld]:
+    with module_world(django_db_blocker, tmp_path_factory.mktemp("private")) as world:
+        yield world
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -38,6 +43,20 @@ def test_the_matrix_catches_a_leak(mw: MatrixWorld, client: Client) -> None:
     failures = check_case(wrong, mw, client)
     assert any("own.name LEAKED" in f for f in failures)
     assert any("Disclosure row(s) written" in f for f in failures)
+
+
+def test_the_matrix_wants_a_disclosure_per_student_shown(mw: MatrixWorld, client: Client) -> None:
+    """A partner read must log each student it shows: claiming `consented` is shown too fails
+    on the missing name and on the missing Disclosure row about them."""
+    wrong = Case(
+        "partner list, expecting two",
+        lambda w: f"/organizations/{w.t1.org_a.pk}/students/",
+        {"partner_staff_a": Outcome(200, frozenset({"own.name", "consented.name"}), True)},
+    )
+    failures = check_case(wrong, mw, client)
+    assert any("consented.name missing" in f for f in failures)
+    assert any("consented shown without a Disclosure row" in f for f in failures)
+    assert not any("own shown without" in f for f in failures)
 
 
 def test_partner_reads_are_logged_with_the_ground_and_the_fields(
