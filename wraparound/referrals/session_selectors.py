@@ -59,6 +59,7 @@ from wraparound.agreements.models.mou import (
 from wraparound.agreements.selectors import get_partnership_for_user
 from wraparound.core import access
 from wraparound.core.models import Organization, School, SchoolYear
+from wraparound.core.roles import PARTNER_ROLES, SCHOOL_ROLES, Role
 from wraparound.directory.models import Service
 from wraparound.students import visibility
 from wraparound.students.models import Student, StudentGuardian
@@ -516,11 +517,30 @@ def _delivered_sessions(
     return qs
 
 
+def _evaluator_only(user: Any, partnership: Partnership) -> bool:
+    """The user reads the partnership only as the network's evaluator."""
+    g = access.grants(user)
+    return (
+        partnership.network_id in g.networks_with(Role.NETWORK_EVALUATOR)
+        and not access.is_network_admin(user, partnership.network_id)
+        and partnership.network_id not in g.networks_with(Role.CLINICAL_SUPERVISOR)
+        and (
+            partnership.school_id is None
+            or partnership.school_id not in g.schools_with(*SCHOOL_ROLES)
+        )
+        and partnership.organization_id not in g.organizations_with(*PARTNER_ROLES)
+    )
+
+
 def partnership_delivery(user: Any, partnership: Partnership | int) -> Delivery:
     """Delivered against promised for each deliverable of the partnership's MOU (see the module
     docstring for the arithmetic). The partnership must be one the user reads (else 404)."""
     pk = partnership.pk if isinstance(partnership, Partnership) else partnership
     found = get_partnership_for_user(user, pk)
+    if _evaluator_only(user, found):
+        # Counts of students served can be one child; evaluators get small-cell-suppressed
+        # aggregates (DESIGN.md §1), which the outcomes reports give them.
+        raise PermissionDenied
     day = found.network.today() if hasattr(found, "network") else dt.date.today()
     agreement, version = mou_version(found)
     if version is None:

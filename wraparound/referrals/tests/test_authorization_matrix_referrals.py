@@ -335,7 +335,10 @@ SESSION_CASES: list[Case] = [
     Case(
         "delivered against promised",
         lambda mw: reverse("partnership_delivery", args=[mw.world.partnership_a.pk]),
-        each((*OFFICIALS_0, "evaluator", "partner_admin", "partner_staff_a"), NOTHING),
+        {
+            **each((*OFFICIALS_0, "partner_admin", "partner_staff_a"), NOTHING),
+            "evaluator": Outcome(403),
+        },
     ),
     Case(
         "partner session form with the roster, school 0",
