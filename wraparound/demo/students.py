@@ -413,12 +413,13 @@ def _referrals(
     # The demo logins' school and partner get a handful in every state, so each login sees the
     # whole loop.
     demo_states = [s for s, _ in STATUS_SHARES for _ in range(2)] if demo_services else []
+    tiered_of = {pk: [m for m in members if m[2] > 1] for pk, members in roster.items()}
     for i, school in enumerate(picks):
         forced = demo_states[i] if i < len(demo_states) else None
         if forced is not None:
             school = first_school
         members = roster[school.pk]
-        tiered = [m for m in members if m[2] > 1]
+        tiered = tiered_of[school.pk]
         student_id, guardian_id, _ = (
             rng.choice(tiered) if tiered and rng.random() < 0.75 else rng.choice(members)
         )
