@@ -8,21 +8,23 @@ about 900,000 students) into the scratch database DATABASE_URL names (its networ
 writes the network's roster with `wraparound.demo.oneroster.write_oneroster` (users.csv holds
 the students and one or two guardians each), then measures side by side:
 
-(a) the floor: one `COPY … FROM STDIN (FORMAT csv, HEADER)` of users.csv, unchanged, into a
-    table of its columns as text with a unique index on sourcedId — no checks, no roles, no
-    demographics, no links; in a transaction that is rolled back;
-(a') like for like: the same COPY, then the rows INSERTed into tables shaped like
-    students_student and students_guardian (their columns, indexes and constraints; no foreign
-    keys), also rolled back — context for (a), not the goal's baseline;
-(b) the full import (`roster_import_execute` on the folder): every file read and checked,
-    then students, guardians, links and enrollments written in one transaction.
+(a) the issue's baseline: one `COPY … FROM STDIN (FORMAT csv, HEADER)` of users.csv, unchanged,
+    into a table of its columns as text with a unique index on sourcedId — no checks, no roles,
+    no demographics, no links; in a transaction that is rolled back;
+(a') like for like: the same rows, already split into students and guardians and shaped as the
+    target columns, COPY'd into tables exactly like students_student and students_guardian
+    (indexes, unique constraints, foreign keys to core_network and core_school DEFERRABLE
+    INITIALLY DEFERRED), timed through COMMIT — what merely loading them costs; context, not
+    the goal's baseline (the import also writes enrollments and links, and checks everything);
+(b) the full import (`roster_import_execute` on the folder) into a network with no students:
+    every file read and checked, then students, guardians, links and enrollments written in one
+    transaction;
+(c) the same roster imported again, unchanged (a nightly re-import): nothing is rewritten.
 
 Prints rows/s of each (users.csv rows), the ratios and the import's seconds per stage; writes
 bench/results/roster.json.
 Goal: the import at no less than a third of COPY's speed (ratio ≤ 3).
 """
-
-# ruff: noqa: S608 - the SQL here is built from our own table and column names
 
 from __future__ import annotations
 
@@ -64,56 +66,123 @@ def bare_copy(users_csv: Path) -> float:
         return done.seconds
 
 
-def like_for_like(users_csv: Path, network_id: int) -> float:
-    """The same COPY, then the rows put into tables of the real targets' shape (students_student
-    and students_guardian: same columns, indexes and unique constraints, logged, no foreign
-    keys) with one INSERT … SELECT each: what writing these rows costs before any check."""
-    from django.db import connection, transaction
+def _split_users(folder: Path, network_id: int, out: Path) -> dict[str, Path]:
+    """users.csv's rows already split by role and shaped as the target tables' columns (outside
+    the timing): students.csv and guardians.csv, COPY-ready."""
+    import csv
 
+    from wraparound.core.models import School
+
+    codes = dict(School.objects.filter(network_id=network_id).values_list("code", "id"))
+    with (folder / "orgs.csv").open(newline="", encoding="utf-8-sig") as handle:
+        org_school = {
+            r["sourcedId"]: codes.get(r.get("identifier", "")) or codes.get(r["sourcedId"])
+            for r in csv.DictReader(handle)
+        }
+    school_of: dict[str, Any] = {}
+    with (folder / "roles.csv").open(newline="", encoding="utf-8-sig") as handle:
+        for r in csv.DictReader(handle):
+            if r["role"] == "student" and (
+                r["roleType"] == "primary" or r["userSourcedId"] not in school_of
+            ):
+                school_of[r["userSourcedId"]] = org_school.get(r["orgSourcedId"])
+    paths = {"student": out / "students.csv", "guardian": out / "guardians.csv"}
+    with (
+        (folder / "users.csv").open(newline="", encoding="utf-8-sig") as handle,
+        paths["student"].open("w", newline="") as students,
+        paths["guardian"].open("w", newline="") as guardians,
+    ):
+        to_student, to_guardian = csv.writer(students), csv.writer(guardians)
+        for r in csv.DictReader(handle):
+            sid = r["sourcedId"]
+            common = [r["givenName"], r["familyName"], r["email"], r["phone"], r["sms"]]
+            if sid in school_of:
+                grade = next((g.strip() for g in r["grades"].split(",") if g.strip()), "")
+                to_student.writerow(
+                    [
+                        network_id,
+                        sid,
+                        school_of[sid],
+                        r["identifier"],
+                        r["middleName"],
+                        r["preferredGivenName"],
+                        grade,
+                        *common,
+                    ]
+                )
+            else:
+                to_guardian.writerow([network_id, sid, *common])
+    return paths
+
+
+def like_for_like(folder: Path, network_id: int) -> float:
+    """users.csv's rows, already split into students and guardians, COPY'd into tables shaped
+    exactly like students_student and students_guardian: their columns, indexes, unique
+    constraints and foreign keys (to core_network and core_school, DEFERRABLE INITIALLY DEFERRED
+    as Django makes them), timed through COMMIT (where PostgreSQL runs the deferred foreign-key
+    checks): what merely loading these rows into tables of this shape costs."""
+    from django.db import connection
+
+    from wraparound.core.models import Network, School
     from wraparound.students.models import Guardian, Student
 
-    with users_csv.open("rb") as handle:
-        header = handle.readline().decode("utf-8-sig").strip().split(",")
-    columns = ", ".join(f'"{c}" text' for c in header)
-    quoted = ", ".join(f'"{c}"' for c in header)
-    names = "given_name, family_name, email, phone, sms, is_active, created_at, updated_at"
-    values = '"givenName", "familyName", "email", "phone", "sms", true, now(), now()'
-    started = 0.0
-    try:
-        with transaction.atomic(), connection.cursor() as wrapper:
-            cursor = wrapper.cursor
-            cursor.execute(f"CREATE TABLE {COPY_TABLE} ({columns})")
-            cursor.execute(f'CREATE UNIQUE INDEX ON {COPY_TABLE} ("sourcedId")')
-            for model in (Student, Guardian):
-                cursor.execute(
-                    f"CREATE TABLE bench_like_{model._meta.model_name} "
-                    f"(LIKE {model._meta.db_table} INCLUDING ALL)"
-                )
+    common = "given_name, family_name, email, phone, sms"
+    columns = {
+        "student": f"network_id, sourced_id, school_id, identifier, middle_name, preferred_name, "
+        f"grade, {common}",
+        "guardian": f"network_id, sourced_id, {common}",
+    }
+    texts = {
+        k: v.replace("network_id, ", "").replace("school_id, ", "") for k, v in columns.items()
+    }
+    # What the import writes and COPY cannot compute: the constants go in as column defaults.
+    defaults = {
+        "student": "sex = '', race_ethnicity = 'unknown', home_language = ''",
+        "guardian": "preferred_language = ''",
+    }
+    targets = {"student": Student._meta.db_table, "guardian": Guardian._meta.db_table}
+    foreign = {
+        "student": [("network_id", Network._meta.db_table), ("school_id", School._meta.db_table)],
+        "guardian": [("network_id", Network._meta.db_table)],
+    }
+    with tempfile.TemporaryDirectory(prefix="roster-like-") as tmp:
+        paths = _split_users(folder, network_id, Path(tmp))
+        connection.ensure_connection()
+        raw = connection.connection  # psycopg, autocommit: the transaction is ours to time
+        with raw.cursor() as cursor:
+            for kind, target in targets.items():
+                table = f"bench_like_{kind}"
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute(f"CREATE TABLE {table} (LIKE {target} INCLUDING ALL)")
+                for assignment in [
+                    *defaults[kind].split(", "),
+                    "is_active = true",
+                    "created_at = now()",
+                    "updated_at = now()",
+                ]:
+                    column, value = assignment.split(" = ")
+                    cursor.execute(f"ALTER TABLE {table} ALTER {column} SET DEFAULT {value}")
+                for column, parent in foreign[kind]:
+                    cursor.execute(
+                        f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES {parent} (id) "
+                        "DEFERRABLE INITIALLY DEFERRED"
+                    )
             started = time.perf_counter()
-            with (
-                users_csv.open("rb") as handle,
-                cursor.copy(
-                    f"COPY {COPY_TABLE} FROM STDIN (FORMAT csv, HEADER, FORCE_NOT_NULL ({quoted}))"
-                ) as copy,
-            ):
-                while block := handle.read(1 << 20):
-                    copy.write(block)
-            cursor.execute(
-                f"INSERT INTO bench_like_student (network_id, sourced_id, identifier, "
-                f"middle_name, preferred_name, grade, sex, race_ethnicity, home_language, "
-                f'{names}) SELECT {network_id}, "sourcedId", "identifier", "middleName", '
-                f"\"preferredGivenName\", left(\"grades\", 2), '', 'unknown', '', {values} "
-                f"FROM {COPY_TABLE} WHERE left(\"sourcedId\", 4) = 'stu-'"
-            )
-            cursor.execute(
-                f"INSERT INTO bench_like_guardian (network_id, sourced_id, preferred_language, "
-                f"{names}) SELECT {network_id}, \"sourcedId\", '', {values} FROM {COPY_TABLE} "
-                f"WHERE left(\"sourcedId\", 4) <> 'stu-'"
-            )
+            with raw.transaction():
+                for kind in targets:
+                    with (
+                        paths[kind].open("rb") as handle,
+                        cursor.copy(
+                            f"COPY bench_like_{kind} ({columns[kind]}) FROM STDIN "
+                            f"(FORMAT csv, FORCE_NOT_NULL ({texts[kind]}))"
+                        ) as copy,
+                    ):
+                        while block := handle.read(1 << 20):
+                            copy.write(block)
             seconds = time.perf_counter() - started
-            raise _Rollback(seconds)
-    except _Rollback as done:
-        return done.seconds
+            for kind in targets:
+                cursor.execute(f"DROP TABLE bench_like_{kind}")
+    return seconds
 
 
 class _Rollback(Exception):
@@ -226,8 +295,9 @@ def main() -> None:
         rows = written["students"] + written["guardians"]
         size = sum(p.stat().st_size for p in folder.glob("*.csv"))
         copy_s = bare_copy(users_csv) if vendor == "postgresql" else None
-        like_s = like_for_like(users_csv, network.pk) if vendor == "postgresql" else None
+        like_s = like_for_like(folder, network.pk) if vendor == "postgresql" else None
         import_s, summary, stages = full_import(network, folder)
+        reimport_s, resummary, restages = full_import(network, folder)
     result: dict[str, Any] = {
         "profile": args.profile,
         "students": written["students"],
@@ -244,7 +314,18 @@ def main() -> None:
         "like_for_like_seconds": round(like_s, 2) if like_s else None,
         "ratio_to_like_for_like": round(import_s / like_s, 2) if like_s else None,
         "import_stage_seconds": stages,
-        "goal": "ratio <= 3 (import at least a third of COPY's speed)",
+        "reimport_seconds": round(reimport_s, 2),
+        "reimport_stage_seconds": restages,
+        "reimport_written": {k: v for k, v in resummary.items() if k.endswith("_written")},
+        "goal": "ratio <= 3: the import at no less than a third of the speed of the bare COPY (a)",
+        "goal_met": bool(copy_s and import_s / copy_s <= 3),
+        "baselines": {
+            "copy_seconds": "bare COPY of users.csv into a text table (unique index on "
+            "sourcedId), rolled back: the issue's baseline",
+            "like_for_like_seconds": "the same rows split into students and guardians, COPY'd "
+            "into tables shaped exactly like students_student and students_guardian (indexes, "
+            "unique constraints, deferred foreign keys), through COMMIT: context, not the goal",
+        },
         "summary": {k: v for k, v in summary.items() if isinstance(v, int)},
         **machine(vendor),
     }
@@ -256,10 +337,12 @@ def main() -> None:
         )
         print(f"ratio (import / COPY): {result['ratio']}")
         print(
-            f"like-for-like (COPY + INSERT into tables shaped like the targets): "
+            f"like-for-like (COPY into tables shaped like the targets, FKs, through COMMIT): "
             f"{result['like_for_like_seconds']} s, ratio {result['ratio_to_like_for_like']}"
         )
         print(f"stages: {stages}")
+        print(f"goal met (ratio <= 3 against the bare COPY): {result['goal_met']}")
+    print(f"re-import of the same roster: {result['reimport_seconds']} s, stages: {restages}")
     name = "roster.json" if vendor == "postgresql" else f"roster.{vendor}.json"
     (ROOT / "bench" / "results" / name).write_text(json.dumps(result, indent=2) + "\n")
     if scratch is not None:

@@ -236,6 +236,26 @@ class _Checks:
         return f"EXISTS (SELECT 1 FROM {ORG_MAP} o WHERE o.sid = {ref})"
 
 
+# The columns the checks and the staging join or group on: the planner needs their statistics
+# (row counts, distinct values) to pick hash joins; the other columns are only scanned, and
+# sampling them too cost more than half a second on a city's users.csv.
+KEYS = (
+    "sourcedId",
+    "userSourcedId",
+    "orgSourcedId",
+    "schoolSourcedId",
+    "parentSourcedId",
+    "status",
+    "role",
+    "roleType",
+)
+
+
+def _analyze(cursor: Any, f: RawFile) -> None:
+    keys = [f"c{f.columns[k]}" for k in KEYS if k in f.columns]
+    cursor.execute(f"ANALYZE {f.table} ({', '.join(keys)})" if keys else f"ANALYZE {f.table}")
+
+
 def check_and_stage(
     cursor: Any, *, source: RosterSource, network_id: int, modes: dict[str, str], progress: Progress
 ) -> Checked:
@@ -248,7 +268,7 @@ def check_and_stage(
     }
     progress.set_stage("check:references")
     for f in files.values():
-        cursor.execute(f"ANALYZE {f.table}")
+        _analyze(cursor, f)
     c = _Checks(cursor, files, network_id)
     for f in files.values():
         c.common(f)
@@ -539,7 +559,7 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
             f"AND NOT {c.in_users(demo.col('sourcedId', 'd'))} "
             f"AND {c.db(STUDENT, demo.col('sourcedId', 'd'))}"
         )
-    c.cursor.execute(f"ANALYZE {stage_user}")
+    c.cursor.execute(f"ANALYZE {stage_user} (kind, sourced_id)")
 
     stage_link = staging.STAGE_LINK
     c.run(
@@ -551,7 +571,7 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
         LEFT JOIN {RELATIONSHIP} rel ON rel.sid = btrim(a.agent, {STRIP})
         WHERE s.kind = 's' AND s.agents <> '' AND btrim(a.agent, {STRIP}) <> ''"""
     )
-    c.cursor.execute(f"ANALYZE {stage_link}")
+    c.cursor.execute(f"ANALYZE {stage_link} (student_sid, guardian_sid)")
     # An agent in users.csv must be a guardian there; one not in it, a guardian of the
     # database (in a delta).
     c.any(
@@ -576,7 +596,7 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
     out.staged["enrollments_tobedeleted"] = c.scalar(
         f"SELECT count(*) FROM {stage_enrollment} WHERE NOT is_active"
     )
-    c.cursor.execute(f"ANALYZE {stage_enrollment}")
+    c.cursor.execute(f"ANALYZE {stage_enrollment} (sourced_id, student_sid, is_active)")
     out.counts = _counts(c, files)
     return out
 

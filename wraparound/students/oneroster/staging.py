@@ -4,8 +4,10 @@ guardians, their links and enrollments.
 The reader hands rows to a sink: on PostgreSQL `CopySink` streams them with COPY into temporary
 tables while the reader goes on checking (the server parses and stores while Python reads: both
 cores work); elsewhere `ListSink` keeps them and loads them with chunked `executemany`. Then a
-handful of `INSERT … SELECT … ON CONFLICT (network_id, sourced_id) DO UPDATE` statements (the
-same SQL on both databases) upsert everything by sourcedId, which makes an import idempotent.
+handful of `INSERT … SELECT … ON CONFLICT (network_id, sourced_id) DO UPDATE … WHERE (row) IS
+DISTINCT FROM (excluded)` statements (the same SQL on both databases) upsert everything by
+sourcedId, which makes an import idempotent, and rewrite only the rows that changed. A
+network's first import needs no upsert: plain INSERTs.
 
 Staged user rows carry a kind: s(tudent), g(uardian), d(eactivate: a delta's tobedeleted) or
 m (demographics of a student already in the database, in a delta without its users row).
@@ -188,16 +190,26 @@ DEMOGRAPHIC_VALUES = (
 DEMOGRAPHIC_DEFAULTS = ("NULL", "''", "'unknown'", "NULL", "NULL", "NULL", "''")
 
 
-def _student_upsert(with_demographics: bool) -> str:
-    demographic_values = DEMOGRAPHIC_VALUES if with_demographics else DEMOGRAPHIC_DEFAULTS
-    updates = [
-        f"school_id = COALESCE(excluded.school_id, {STUDENT}.school_id)",
-        *(f"{f} = excluded.{f}" for f in STUDENT_FIELDS[1:]),
-        "updated_at = excluded.updated_at",
-    ]
-    if with_demographics:
-        updates += [f"{f} = excluded.{f}" for f in DEMOGRAPHICS]
-    return f"""
+def _changed(table: str, columns: list[tuple[str, str]]) -> str:
+    """The upsert's WHERE: an unchanged row is not rewritten (no dead tuple, no index entry, no
+    foreign-key check queued)."""
+    ours = ", ".join(f"{table}.{c}" for c, _new in columns)
+    theirs = ", ".join(new for _c, new in columns)
+    return f"WHERE ({ours}) IS DISTINCT FROM ({theirs})"
+
+
+def _student_write(with_demographics: bool | None) -> str:
+    """None: the network's first import (no conflict possible), demographics where staged."""
+    if with_demographics is None:
+        demographic_values: tuple[str, ...] = tuple(
+            f"CASE WHEN has_demographics THEN {v} ELSE {d} END"
+            for v, d in zip(DEMOGRAPHIC_VALUES, DEMOGRAPHIC_DEFAULTS, strict=True)
+        )
+        where = "kind = 's'"
+    else:
+        demographic_values = DEMOGRAPHIC_VALUES if with_demographics else DEMOGRAPHIC_DEFAULTS
+        where = f"kind = 's' AND has_demographics = {'true' if with_demographics else 'false'}"
+    insert = f"""
         INSERT INTO {STUDENT} (network_id, sourced_id, {", ".join(STUDENT_FIELDS)},
             {", ".join(DEMOGRAPHICS)}, created_at, updated_at)
         SELECT %(network)s, sourced_id, school_id, COALESCE(identifier, ''), given_name,
@@ -205,21 +217,36 @@ def _student_upsert(with_demographics: bool) -> str:
             COALESCE(grade, ''), COALESCE(email, ''), COALESCE(phone, ''), COALESCE(sms, ''),
             is_active, modified, {", ".join(demographic_values)}, %(now)s, %(now)s
         FROM {STAGE_USER}
-        WHERE kind = 's' AND has_demographics = {"true" if with_demographics else "false"}
+        WHERE {where}
+    """
+    if with_demographics is None:
+        return insert
+    changes = [
+        ("school_id", f"COALESCE(excluded.school_id, {STUDENT}.school_id)"),
+        *((f, f"excluded.{f}") for f in STUDENT_FIELDS[1:]),
+    ]
+    if with_demographics:
+        changes += [(f, f"excluded.{f}") for f in DEMOGRAPHICS]
+    updates = [f"{c} = {new}" for c, new in changes] + ["updated_at = excluded.updated_at"]
+    return f"""{insert}
         ON CONFLICT (network_id, sourced_id) DO UPDATE SET {", ".join(updates)}
+        {_changed(STUDENT, changes)}
     """
 
 
-GUARDIAN_UPSERT = f"""
+GUARDIAN_FIELDS = ("given_name", "family_name", "email", "phone", "sms", "is_active")
+GUARDIAN_INSERT = f"""
     INSERT INTO {GUARDIAN} (network_id, sourced_id, given_name, family_name, email, phone, sms,
         preferred_language, is_active, source_modified_at, created_at, updated_at)
     SELECT %(network)s, sourced_id, given_name, family_name, COALESCE(email, ''),
         COALESCE(phone, ''), COALESCE(sms, ''), '', is_active, modified, %(now)s, %(now)s
     FROM {STAGE_USER} WHERE kind = 'g'
-    ON CONFLICT (network_id, sourced_id) DO UPDATE SET given_name = excluded.given_name,
-        family_name = excluded.family_name, email = excluded.email, phone = excluded.phone,
-        sms = excluded.sms, is_active = excluded.is_active,
-        source_modified_at = excluded.source_modified_at, updated_at = excluded.updated_at
+"""
+GUARDIAN_UPSERT = f"""{GUARDIAN_INSERT}
+    ON CONFLICT (network_id, sourced_id) DO UPDATE SET {
+    ", ".join(f"{f} = excluded.{f}" for f in (*GUARDIAN_FIELDS, "source_modified_at"))
+}, updated_at = excluded.updated_at
+    {_changed(GUARDIAN, [(f, f"excluded.{f}") for f in (*GUARDIAN_FIELDS, "source_modified_at")])}
 """
 
 DEMOGRAPHICS_UPDATE = f"""
@@ -270,16 +297,20 @@ ENROLLMENT_DELETE_ABSENT = f"""
         SELECT 1 FROM {STAGE_ENROLLMENT} e
         WHERE e.is_active AND e.sourced_id = {ENROLLMENT}.sourced_id)
 """
-ENROLLMENT_UPSERT = f"""
+ENROLLMENT_FIELDS = ("student_id", "school_id", "begin_date", "end_date", "is_primary")
+ENROLLMENT_INSERT = f"""
     INSERT INTO {ENROLLMENT} (network_id, sourced_id, student_id, school_id, begin_date,
         end_date, is_primary)
     SELECT %(network)s, e.sourced_id, s.id, e.school_id, e.begin_date, e.end_date, e.is_primary
     FROM {STAGE_ENROLLMENT} e
     JOIN {STUDENT} s ON s.network_id = %(network)s AND s.sourced_id = e.student_sid
     WHERE e.is_active
-    ON CONFLICT (network_id, sourced_id) DO UPDATE SET student_id = excluded.student_id,
-        school_id = excluded.school_id, begin_date = excluded.begin_date,
-        end_date = excluded.end_date, is_primary = excluded.is_primary
+"""
+ENROLLMENT_UPSERT = f"""{ENROLLMENT_INSERT}
+    ON CONFLICT (network_id, sourced_id) DO UPDATE SET {
+    ", ".join(f"{f} = excluded.{f}" for f in ENROLLMENT_FIELDS)
+}
+    {_changed(ENROLLMENT, [(f, f"excluded.{f}") for f in ENROLLMENT_FIELDS])}
 """
 
 # A student's row in users.csv lists all its agents: links it no longer lists go.
@@ -295,18 +326,31 @@ LINK_DELETE = f"""
 """
 
 
-def _link_upsert(known_relationship: bool) -> str:
-    conflict = (
-        "DO UPDATE SET relationship = excluded.relationship" if known_relationship else "DO NOTHING"
-    )
+def _link_write(known_relationship: bool | None) -> str:
+    """None: the network's first import (nothing to conflict with). Otherwise only the missing
+    links are inserted and a relationship the roster names is rewritten only when it changed
+    (one it does not name leaves the link as it is). In (student, guardian) order, so the unique
+    index grows at its right edge instead of taking entries all over."""
+    if known_relationship is None:
+        which, tail = "true", ""
+    elif known_relationship:
+        which = "l.relationship IS NOT NULL"
+        tail = (
+            "ON CONFLICT (student_id, guardian_id) DO UPDATE SET "
+            f"relationship = excluded.relationship WHERE {LINK}.relationship <> "
+            "excluded.relationship"
+        )
+    else:
+        which, tail = "l.relationship IS NULL", "ON CONFLICT (student_id, guardian_id) DO NOTHING"
     return f"""
         INSERT INTO {LINK} (student_id, guardian_id, relationship)
         SELECT s.id, g.id, COALESCE(l.relationship, 'parent')
         FROM {STAGE_LINK} l
         JOIN {STUDENT} s ON s.network_id = %(network)s AND s.sourced_id = l.student_sid
         JOIN {GUARDIAN} g ON g.network_id = %(network)s AND g.sourced_id = l.guardian_sid
-        WHERE l.relationship IS {"NOT NULL" if known_relationship else "NULL"}
-        ON CONFLICT (student_id, guardian_id) {conflict}
+        WHERE {which}
+        ORDER BY s.id, g.id
+        {tail}
     """
 
 
@@ -315,6 +359,19 @@ NEW_STUDENTS = f"""
         SELECT 1 FROM {STUDENT} s WHERE s.network_id = %(network)s AND s.sourced_id = u.sourced_id)
 """
 NEW_GUARDIANS = NEW_STUDENTS.replace(STUDENT, GUARDIAN).replace("'s'", "'g'")
+
+
+JOIN_KEYS = {
+    STUDENT: ("network_id", "sourced_id", "id"),
+    GUARDIAN: ("network_id", "sourced_id", "id"),
+    ENROLLMENT: ("network_id", "sourced_id"),
+    LINK: ("student_id", "guardian_id"),
+}
+FIRST_IMPORT = f"""
+    SELECT NOT EXISTS (SELECT 1 FROM {STUDENT} WHERE network_id = %(network)s)
+        AND NOT EXISTS (SELECT 1 FROM {GUARDIAN} WHERE network_id = %(network)s)
+        AND NOT EXISTS (SELECT 1 FROM {ENROLLMENT} WHERE network_id = %(network)s)
+"""
 
 
 def merge(
@@ -338,19 +395,38 @@ def merge(
 
     def refresh(table: str) -> None:
         # The planner must know how many rows this transaction just wrote: with the statistics
-        # of an empty table it picks nested loops over millions of rows.
+        # of an empty table it picks nested loops over millions of rows. Only the columns the
+        # later statements join on: sampling every column of students_student costs more.
         if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"ANALYZE {table} ({', '.join(JOIN_KEYS[table])})")
 
     def scalar(sql: str) -> int:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
 
+    # A network without students, guardians or enrollments (its first import, the bulk of the
+    # work a district ever sends): plain INSERTs, nothing to count, deactivate or delete. Links
+    # need no check: each joins a student, and there is none.
+    if scalar(FIRST_IMPORT):
+        step("write:students")
+        counts["students_created"] = counts["students_written"] = run(_student_write(None))
+        refresh(STUDENT)
+        step("write:guardians")
+        counts["guardians_created"] = counts["guardians_written"] = run(GUARDIAN_INSERT)
+        refresh(GUARDIAN)
+        step("write:enrollments")
+        counts["enrollments_removed"] = 0
+        counts["enrollments_written"] = run(ENROLLMENT_INSERT)
+        step("write:links")
+        counts["links_removed"] = 0
+        counts["links_written"] = run(_link_write(None))
+        return counts
+
     users_bulk = modes.get(spec.USERS) == spec.BULK
     deactivations = staged.get("deactivate", 0) > 0 or users_bulk
     step("write:students")
     counts["students_created"] = scalar(NEW_STUDENTS)
-    counts["students_written"] = run(_student_upsert(True)) + run(_student_upsert(False))
+    counts["students_written"] = run(_student_write(True)) + run(_student_write(False))
     refresh(STUDENT)
     if staged.get("demographics_only", 0):
         counts["students_demographics_updated"] = run(DEMOGRAPHICS_UPDATE)
@@ -363,17 +439,20 @@ def merge(
     if deactivations:
         counts["guardians_deactivated"] = run(_deactivate(GUARDIAN, "g", users_bulk))
     step("write:enrollments")
-    refresh(ENROLLMENT)
     removed = 0
+    bulk_roles = modes.get(spec.ROLES) == spec.BULK
+    if staged.get("enrollments_tobedeleted", 0) or bulk_roles:
+        refresh(ENROLLMENT)
     if staged.get("enrollments_tobedeleted", 0):
         removed = run(ENROLLMENT_DELETE)
-    if modes.get(spec.ROLES) == spec.BULK:
+    if bulk_roles:
         removed += run(ENROLLMENT_DELETE_ABSENT)
     counts["enrollments_removed"] = removed
     counts["enrollments_written"] = run(ENROLLMENT_UPSERT)
-    refresh(ENROLLMENT)
     step("write:links")
-    refresh(LINK)
-    counts["links_removed"] = run(LINK_DELETE) if modes.get(spec.USERS) != spec.ABSENT else 0
-    counts["links_written"] = run(_link_upsert(True)) + run(_link_upsert(False))
+    counts["links_removed"] = 0
+    if modes.get(spec.USERS) != spec.ABSENT:
+        refresh(LINK)
+        counts["links_removed"] = run(LINK_DELETE)
+    counts["links_written"] = run(_link_write(True)) + run(_link_write(False))
     return counts

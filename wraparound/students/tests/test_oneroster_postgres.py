@@ -243,3 +243,42 @@ def test_a_problem_hands_over_to_the_reader(t1, tmp_path, monkeypatch, file, row
     assert result.status == ImportStatus.INVALID
     assert any(e["file"] == file and e["row"] == row for e in result.errors), result.errors
     assert not Student.objects.filter(network=t1.network).exists()
+
+
+WRITTEN = ("students_written", "guardians_written", "enrollments_written", "links_written")
+
+
+def test_reimport_of_an_unchanged_roster_rewrites_nothing(t1):
+    first = run_folder(t1.network, BULK)
+    assert [first.summary[k] for k in WRITTEN] == [3, 3, 4, 3]  # the first import's INSERTs
+    stamps = dict(
+        Student.objects.filter(network=t1.network).values_list("sourced_id", "updated_at")
+    )
+    link_ids = set(StudentGuardian.objects.values_list("id", flat=True))
+    before = _snapshot(t1.network)
+    again = run_folder(t1.network, BULK)
+    assert again.status == ImportStatus.DONE
+    assert [again.summary[k] for k in WRITTEN] == [0, 0, 0, 0]
+    assert again.summary["links_removed"] == 0
+    assert _snapshot(t1.network) == before
+    assert (
+        dict(Student.objects.filter(network=t1.network).values_list("sourced_id", "updated_at"))
+        == stamps
+    )
+    assert set(StudentGuardian.objects.values_list("id", flat=True)) == link_ids
+
+
+def test_reimport_rewrites_only_what_changed_and_the_same_by_sql(t1, tmp_path: Path):
+    folder = copy_bulk(tmp_path)
+    edit(folder / "users.csv", 2, "givenName", "Josep")  # stu-1
+    edit(folder / "users.csv", 2, "agentSourcedIds", "gua-1,gua-3")  # gua-2 out, gua-3 in
+    edit(folder / "users.csv", 5, "email", "carlos@example.org")  # gua-2
+    row_by_row, by_sql = _both_paths(t1.network, [BULK, folder])
+    assert by_sql == row_by_row
+    second = by_sql[0][1]
+    assert second["students_written"] == 1
+    assert second["guardians_written"] == 1
+    assert second["enrollments_written"] == 0
+    assert (second["links_removed"], second["links_written"]) == (1, 1)
+    assert ("stu-1", "gua-3") in {(s, g) for s, g, _r in by_sql[1]["links"]}
+    assert not any(s == "stu-1" and g == "gua-2" for s, g, _r in by_sql[1]["links"])
