@@ -107,9 +107,13 @@ def home_sections(user: Any) -> list[HomeSection]:
             from wraparound.referrals.models import Referral, ReferralStatus
 
             section.organization = m.organization
-            section.referrals_waiting = Referral.objects.filter(
-                organization_id=m.organization_id, status=ReferralStatus.SENT
-            ).count()
+            section.referrals_waiting = (
+                Referral.objects.filter(
+                    organization_id=m.organization_id, status=ReferralStatus.SENT
+                ).count()
+                if m.organization_id is not None
+                else 0
+            )
         elif m.role == Role.COALITION_MEMBER:
             section.coalition = m.coalition
         sections.append(section)
