@@ -52,7 +52,7 @@ def membership_list(user: Any) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True)
         .select_related("network", "school", "organization", "coalition")
-        .order_by("network__name", "role")
+        .order_by("network__name", "role", "id")
     )
 
 

@@ -170,20 +170,24 @@ class _Clock:
 def _sharing_in_force(network_id: int, today: dt.date) -> dict[tuple[int, int | None], Any]:
     """The data-sharing terms in force by (organization, school or None for network-wide)."""
     found: dict[tuple[int, int | None], Any] = {}
-    terms = DataSharingAgreement.objects.filter(
-        version__agreement__network_id=network_id,
-        version__agreement__status__in=IN_FORCE_STATUSES,
-        version__agreement__signed_version_id=F("version_id"),
-        version__status=VersionStatus.SIGNED,
-        version__term_start__lte=today,
-        version__term_end__gte=today,
-    ).values_list(
-        "id",
-        "version__agreement__organization_id",
-        "version__agreement__school_id",
-        "legal_basis",
-        "data_elements",
-        "partner_roles",
+    terms = (
+        DataSharingAgreement.objects.filter(
+            version__agreement__network_id=network_id,
+            version__agreement__status__in=IN_FORCE_STATUSES,
+            version__agreement__signed_version_id=F("version_id"),
+            version__status=VersionStatus.SIGNED,
+            version__term_start__lte=today,
+            version__term_end__gte=today,
+        )
+        .order_by("id")
+        .values_list(
+            "id",
+            "version__agreement__organization_id",
+            "version__agreement__school_id",
+            "legal_basis",
+            "data_elements",
+            "partner_roles",
+        )
     )
     for pk, org, school, basis, elements, roles in terms:
         if "partner_staff" in roles and elements:
@@ -377,14 +381,19 @@ def _referrals(
     profile = data.profile
     network = data.network
     sharing = _sharing_in_force(network.pk, clock.today)
+    # Ordered: the random draws below must meet the rows in the same order on every run.
     service_org = dict(
-        Service.objects.filter(organization__network=network).values_list("id", "organization_id")
+        Service.objects.filter(organization__network=network)
+        .order_by("id")
+        .values_list("id", "organization_id")
     )
     # The services each school refers to: its partners' first, then those of its community.
     partner_services: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
-    for pk, school_id, org_id, service_id in Partnership.objects.filter(
-        network=network, school__isnull=False, service__isnull=False
-    ).values_list("id", "school_id", "organization_id", "service_id"):
+    for pk, school_id, org_id, service_id in (
+        Partnership.objects.filter(network=network, school__isnull=False, service__isnull=False)
+        .order_by("id")
+        .values_list("id", "school_id", "organization_id", "service_id")
+    ):
         partner_services[school_id].append((service_id, org_id, pk))
     by_community: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
     org_community = {
