@@ -45,10 +45,16 @@ class RaceEthnicity(models.TextChoices):
 class Student(models.Model):
     """A student of the network, keyed by the roster's OneRoster `sourcedId`."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="students")
+    # Foreign keys whose columns lead a composite index or unique constraint below get no index
+    # of their own: a roster import writes these tables by the hundred thousand rows, and every
+    # index is written for each of them.
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="students", db_index=False
+    )
     school = models.ForeignKey(
         School,
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="students",
@@ -110,10 +116,13 @@ class StudentEnrollment(models.Model):
     """A student's enrollment at a school between two dates (OneRoster roles.csv): transfers
     are several rows. Attendance and outcomes count enrolled days from these."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    # No index of their own (see Student): the constraint and index below lead with them.
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+", db_index=False)
     sourced_id = models.CharField(max_length=255)
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="enrollments")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+    )
     begin_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     is_primary = models.BooleanField(default=True)
@@ -133,7 +142,10 @@ class StudentEnrollment(models.Model):
 class Guardian(models.Model):
     """A parent, guardian or relative (OneRoster users with those roles)."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="guardians")
+    # No index of its own (see Student): the unique constraint leads with it.
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="guardians", db_index=False
+    )
     sourced_id = models.CharField(_("OneRoster sourcedId"), max_length=255)
     given_name = models.CharField(_("first name"), max_length=100)
     family_name = models.CharField(_("last name"), max_length=100)
@@ -175,7 +187,10 @@ class GuardianRelationship(models.TextChoices):
 
 
 class StudentGuardian(models.Model):
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links")
+    # No index of its own (see Student): the unique constraint leads with it.
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="guardian_links", db_index=False
+    )
     guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="student_links")
     relationship = models.CharField(
         _("relationship"),

@@ -14,10 +14,12 @@ in memory, and the write transaction follows it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from wraparound.core.models import Network
@@ -75,8 +77,11 @@ def _postgres(
     progress.start(sum(source.size(name) for name in present))
     counts: dict[str, int] = {}
     try:
-        with transaction.atomic(), connection.cursor() as wrapper:
-            _relaxed_commit(wrapper)
+        with (
+            transaction.atomic(),
+            connection.cursor() as wrapper,
+            _bulk_transaction(wrapper, network),
+        ):
             checked = sqlcheck.check_and_stage(
                 wrapper.cursor,
                 source=source,
@@ -95,6 +100,43 @@ def _postgres(
     summary: dict[str, Any] = {**checked.counts, **counts}
     summary["modes"] = {k: v for k, v in reader.modes.items() if v != spec.ABSENT}
     return Outcome(errors=[], error_count=0, modes=reader.modes, summary=summary)
+
+
+@contextmanager
+def _bulk_transaction(cursor: Any, network: Network) -> Iterator[None]:
+    """The import's settings, for its own transaction only: inside a caller's transaction (a
+    savepoint) the triggers are back on once the import is done. When it fails, rolling its
+    savepoint back undoes the SET LOCALs too."""
+    _relaxed_commit(cursor)
+    skipped = _without_row_triggers(cursor, network)
+    yield
+    if skipped:
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+def _without_row_triggers(cursor: Any, network: Network) -> bool:
+    """Where the database role may (a superuser, or on PostgreSQL 15+ `GRANT SET ON PARAMETER
+    session_replication_role`), the import's transaction fires no row triggers — in this
+    schema, only the foreign-key checks: one query per written row and foreign key, about a
+    million of them for a hundred thousand students, all queued until COMMIT. They cannot fail
+    here: every school id comes from core_school, every student and guardian id from a join
+    with the rows just written. What they would also do is keep the referenced rows from being
+    deleted by someone else before the import commits; the locks below do that instead: the
+    network and its schools FOR KEY SHARE (as the checks would), and the students and
+    guardians tables against every other writer (an import's links and enrollments point at
+    students and guardians it did not write). Other readers, and other writers of tables that
+    refer to students (referrals, consents), are not held up; a second import waits for the
+    first. Without the privilege, the checks run as usual."""
+    try:
+        with transaction.atomic():
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        return False
+    cursor.execute(f"LOCK TABLE {staging.STUDENT}, {staging.GUARDIAN} IN SHARE ROW EXCLUSIVE MODE")
+    # Row locks, no rows wanted back: the network has a few thousand schools at most.
+    cursor.execute("SELECT id FROM core_network WHERE id = %s FOR KEY SHARE", [network.pk])
+    cursor.execute("SELECT id FROM core_school WHERE network_id = %s FOR KEY SHARE", [network.pk])
+    return True
 
 
 def _relaxed_commit(cursor: Any) -> None:
@@ -121,8 +163,11 @@ def run_import(
         reader.read()
     elif connection.vendor == "postgresql":
         try:
-            with transaction.atomic(), connection.cursor() as wrapper:
-                _relaxed_commit(wrapper)
+            with (
+                transaction.atomic(),
+                connection.cursor() as wrapper,
+                _bulk_transaction(wrapper, network),
+            ):
                 staging.create_stage_tables(wrapper)
                 sink = staging.CopySink(wrapper.cursor)
                 try:

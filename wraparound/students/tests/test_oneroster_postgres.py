@@ -4,11 +4,12 @@ falls back to the reader, whose errors are those of the SQLite path."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from wraparound.students.models import (
     Guardian,
@@ -17,7 +18,7 @@ from wraparound.students.models import (
     StudentEnrollment,
     StudentGuardian,
 )
-from wraparound.students.oneroster import sqlcheck
+from wraparound.students.oneroster import sqlcheck, staging
 from wraparound.students.oneroster.reader import RosterReader
 
 from .oneroster_helpers import BULK, copy_bulk, edit, read_rows, run_folder, write_rows
@@ -282,3 +283,68 @@ def test_reimport_rewrites_only_what_changed_and_the_same_by_sql(t1, tmp_path: P
     assert (second["links_removed"], second["links_written"]) == (1, 1)
     assert ("stu-1", "gua-3") in {(s, g) for s, g, _r in by_sql[1]["links"]}
     assert not any(s == "stu-1" and g == "gua-2" for s, g, _r in by_sql[1]["links"])
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        return str(cursor.fetchone()[0])
+
+
+def _merge_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The session_replication_role in force while the staged rows are written."""
+    seen: list[str] = []
+    real = staging.merge
+
+    def spy(cursor: Any, **kwargs: Any) -> dict[str, int]:
+        seen.append(_setting("session_replication_role"))
+        return real(cursor, **kwargs)
+
+    monkeypatch.setattr(staging, "merge", spy)
+    return seen
+
+
+def _dangling_link() -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            f"INSERT INTO {StudentGuardian._meta.db_table} (student_id, guardian_id, relationship)"  # noqa: S608
+            " VALUES (-1, -1, 'parent')"
+        )
+
+
+def test_the_import_writes_without_row_triggers_and_turns_them_back_on(t1, monkeypatch):
+    seen = _merge_spy(monkeypatch)
+    result = run_folder(t1.network, BULK)
+    assert result.status == ImportStatus.DONE
+    assert seen == ["replica"]  # the test runs as a superuser: the privilege is there
+    # Inside the caller's transaction (this test's), what follows the import is checked again.
+    assert _setting("session_replication_role") == "origin"
+    with pytest.raises(IntegrityError):
+        _dangling_link()
+    assert StudentGuardian.objects.filter(student__network=t1.network).count() == 3
+
+
+def test_a_failed_import_leaves_the_row_triggers_on(t1, tmp_path, monkeypatch):
+    folder = copy_bulk(tmp_path)
+    edit(folder / "users.csv", 2, "grades", "13th")
+    result = run_folder(t1.network, folder)
+    assert result.status == ImportStatus.INVALID
+    assert _setting("session_replication_role") == "origin"
+    with pytest.raises(IntegrityError):
+        _dangling_link()
+
+
+def test_without_the_privilege_the_import_runs_with_its_foreign_key_checks(t1, monkeypatch):
+    role = f"roster_no_privilege_{os.getpid()}"  # the test's transaction rolls it back
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+    seen = _merge_spy(monkeypatch)
+    result = run_folder(t1.network, BULK)
+    assert result.status == ImportStatus.DONE, result.errors
+    assert seen == ["origin"]
+    assert Student.objects.filter(network=t1.network).count() == 3
+    assert StudentGuardian.objects.filter(student__network=t1.network).count() == 3
