@@ -8,12 +8,14 @@ lawful — the partner's data-sharing agreement in force or, without one, the fa
 consent — and sessions (individual and group) for the referrals in or through service.
 
 The city profile writes millions of rows: everything goes out through `bulk.KeyedRows` (keys
-handed out here, multi-row INSERTs in chunks), never through the ORM row by row."""
+handed out here, COPY or multi-row INSERTs in chunks), never through the ORM row by row, with
+the foreign keys checked at the end, a query a table (`bulk.foreign_keys_checked_at_end`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +56,7 @@ from wraparound.students.models import (
     TierDomain,
 )
 
-from .bulk import KeyedRows
+from .bulk import KeyedRows, foreign_keys_checked_at_end
 
 if TYPE_CHECKING:
     from .generate import DemoData
@@ -198,12 +200,25 @@ def _sharing_in_force(network_id: int, today: dt.date) -> dict[tuple[int, int | 
 def generate_students(
     data: DemoData, rng: random.Random, fake: Faker, today: dt.date
 ) -> dict[str, int]:
+    if not data.profile.students:
+        return {}
+    # Every row written here refers only to rows this transaction wrote (the network, its
+    # schools, partners and agreements) or updated (the demo logins).
+    with foreign_keys_checked_at_end(STUDENT_TABLES):
+        counts = _generate_students(data, rng, fake, today)
+        t0 = time.perf_counter()
+    data.timings["students: foreign keys"] = time.perf_counter() - t0
+    return counts
+
+
+def _generate_students(
+    data: DemoData, rng: random.Random, fake: Faker, today: dt.date
+) -> dict[str, int]:
     from .generate import Names, _largest_remainder
 
+    t0 = time.perf_counter()
     profile = data.profile
     network = data.network
-    if not profile.students:
-        return {}
     names = Names(fake, random.Random(rng.getrandbits(64)))
     clock = _Clock(data, today, random.Random(rng.getrandbits(64)))
     users = {login.role: user for login, user in zip(_logins(), data.users, strict=True)}
@@ -321,6 +336,7 @@ def generate_students(
     guardians.finish()
     links.finish()
     counts["tier assignments"] = tiers.finish()
+    data.timings["students: roster"] = time.perf_counter() - t0
     counts.update(_referrals(data, rng, clock, roster, users, first_school))
     return dict(counts)
 
@@ -378,6 +394,7 @@ def _referrals(
     users: dict[str, Any],
     first_school: Any,
 ) -> dict[str, int]:
+    t0 = time.perf_counter()
     profile = data.profile
     network = data.network
     sharing = _sharing_in_force(network.pk, clock.today)
@@ -556,6 +573,7 @@ def _referrals(
     counts["referrals"] = referrals.finish()
     counts["referral events"] = events.finish()
     consents.finish()
+    data.timings["students: referrals"] = time.perf_counter() - t0
     counts.update(_sessions(data, rng, clock, served, partner_staff, demo_org))
     return counts
 
@@ -574,6 +592,7 @@ def _sessions(
     served_count = sum(len(v) for v in served.values())
     if not total or not served_count:
         return {}
+    t0 = time.perf_counter()
     sessions = KeyedRows(ServiceSession, chunk=50_000)
     attendance = KeyedRows(SessionAttendance, chunk=100_000)
     network_id = data.network.pk
@@ -620,7 +639,9 @@ def _sessions(
                     present=present,
                     minutes=None,
                 )
-    return {"sessions": sessions.finish(), "session attendance": attendance.finish()}
+    counts = {"sessions": sessions.finish(), "session attendance": attendance.finish()}
+    data.timings["students: sessions"] = time.perf_counter() - t0
+    return counts
 
 
 def reset_students(network_id: int) -> None:
