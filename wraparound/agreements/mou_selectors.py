@@ -9,6 +9,7 @@ signed version of each agreement in force for an organization at a school on a d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -311,6 +312,21 @@ def agreement_actions(user: Any, agreement: Agreement) -> AgreementActions:
 # --- data sharing in force ------------------------------------------------------------------------
 
 
+def _terms_in_force(day: dt.date) -> QuerySet[DataSharingAgreement]:
+    """Terms of the signed version of agreements in force whose term covers the day."""
+    return (
+        DataSharingAgreement.objects.filter(
+            version__agreement__status__in=IN_FORCE_STATUSES,
+            version__agreement__signed_version_id=F("version_id"),
+            version__status=VersionStatus.SIGNED,
+            version__term_start__lte=day,
+            version__term_end__gte=day,
+        )
+        .select_related("version__agreement")
+        .order_by("version__agreement_id")
+    )
+
+
 def sharing_terms_in_force(
     *, organization: Organization, school: School | None, day: dt.date
 ) -> list[DataSharingAgreement]:
@@ -325,19 +341,40 @@ def sharing_terms_in_force(
     if school is not None:
         where |= Q(version__agreement__school_id=school.pk)
     return list(
-        DataSharingAgreement.objects.filter(
+        _terms_in_force(day).filter(
             where,
             version__agreement__organization_id=organization.pk,
             version__agreement__network_id=organization.network_id,
-            version__agreement__status__in=IN_FORCE_STATUSES,
-            version__agreement__signed_version_id=F("version_id"),
-            version__status=VersionStatus.SIGNED,
-            version__term_start__lte=day,
-            version__term_end__gte=day,
         )
-        .select_related("version__agreement")
-        .order_by("version__agreement_id")
     )
+
+
+def sharing_terms_in_force_for_pairs(
+    pairs: Iterable[tuple[Organization, School]], *, day: dt.date
+) -> dict[tuple[int, int], list[DataSharingAgreement]]:
+    """`sharing_terms_in_force` for many (organization, school) pairs at once, keyed by their
+    ids, in one query: a partner's list page names students of many schools."""
+    wanted = {(o.pk, s.pk): (o, s) for o, s in pairs if s.network_id == o.network_id}
+    if not wanted:
+        return {}
+    terms = list(
+        _terms_in_force(day).filter(
+            Q(version__agreement__school__isnull=True)
+            | Q(version__agreement__school_id__in={s for _o, s in wanted}),
+            version__agreement__organization_id__in={o for o, _s in wanted},
+            version__agreement__network_id__in={o.network_id for o, _s in wanted.values()},
+        )
+    )
+    out: dict[tuple[int, int], list[DataSharingAgreement]] = {}
+    for (org_id, school_id), (organization, _school) in wanted.items():
+        out[(org_id, school_id)] = [
+            t
+            for t in terms
+            if (agreement := t.version.agreement).organization_id == org_id
+            and agreement.network_id == organization.network_id
+            and agreement.school_id in (None, school_id)
+        ]
+    return out
 
 
 def allowed_elements(

@@ -76,3 +76,29 @@ def test_sharing_check_names_what_is_missing(t1: Any) -> None:
         )
     assert refused.value.missing == {"date_of_birth", "health"}
     assert "date of birth" in str(refused.value) and "health information" in str(refused.value)
+
+
+def test_a_partner_page_over_students_of_many_schools_costs_the_same_queries(t1: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wraparound.referrals.models import Referral
+
+    w = student_world(t1)
+    user = w.users["partner_staff_a"]
+
+    def read(referrals: list[Any]) -> int:
+        fresh = list(
+            Referral.objects.filter(pk__in=[r.pk for r in referrals]).select_related(
+                "student__school", "organization", "network"
+            )
+        )
+        with CaptureQueriesContext(connection) as queries:
+            visibility.partner_views(user=user, referrals=fresh, purpose="list")
+        return len(queries)
+
+    read([w.to_a])  # warms the content-type cache the disclosures use
+    one_school = read([w.to_a])
+    two_schools = read([w.to_a, w.other_school_to_a])
+    assert w.to_a.student.school_id != w.other_school_to_a.student.school_id
+    assert two_schools == one_school
