@@ -29,4 +29,9 @@ app.conf.beat_schedule = {
         "task": "wraparound.referrals.tasks.overdue_referrals_remind_task",
         "schedule": crontab(hour=7, minute=15),
     },
+    # Roster imports whose worker died (or whose task was lost): failed, with a message.
+    "students-stalled-roster-imports": {
+        "task": "wraparound.students.tasks.roster_imports_fail_stalled_task",
+        "schedule": crontab(minute="*/30"),
+    },
 }

@@ -7,6 +7,7 @@ running one is not run again), checks every file, then writes everything or noth
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wraparound.agreements.uploads import check_name
 from wraparound.core import access
@@ -96,6 +98,57 @@ def roster_import_run(*, roster_import_id: int) -> RosterImport:
             ],
             summary={},
         )
+
+
+# A city's roster imports in about a minute; an import still running after this long has lost
+# its worker (restarted, killed for memory), and one still queued has lost its task.
+STALLED_AFTER = dt.timedelta(hours=2)
+
+
+def roster_imports_fail_stalled(*, now: dt.datetime | None = None) -> int:
+    """Mark imports whose run ended without finishing as failed, saying so, so that their page
+    stops showing a progress bar that never moves. Nothing of them was written: an import
+    writes everything in one transaction, which a dead worker never committed. Idempotent:
+    returns how many it marked."""
+    now = now or timezone.now()
+    cutoff = now - STALLED_AFTER
+    marked = 0
+    for status, started, message in (
+        (
+            ImportStatus.RUNNING,
+            "started_at__lt",
+            _(
+                "The import stopped before it finished (its worker ended). Nothing was written: "
+                "run it again."
+            ),
+        ),
+        (
+            ImportStatus.QUEUED,
+            "created_at__lt",
+            _(
+                "The import never started (its task was lost). Nothing was written: upload it "
+                "again."
+            ),
+        ),
+    ):
+        for roster_import in RosterImport.objects.filter(status=status, **{started: cutoff}):
+            # Claimed by a conditional UPDATE: a sweep running twice marks each import once.
+            if RosterImport.objects.filter(pk=roster_import.pk, status=status).update(
+                status=ImportStatus.FAILED,
+                finished_at=now,
+                stage="finished",
+                errors=[
+                    {
+                        "file": roster_import.source_name,
+                        "row": 0,
+                        "column": "",
+                        "message": str(message),
+                    }
+                ],
+            ):
+                marked += 1
+                logger.warning("roster import %s marked failed: %s", roster_import.pk, status)
+    return marked
 
 
 def roster_import_execute(

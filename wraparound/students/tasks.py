@@ -11,3 +11,11 @@ def roster_import_run_task(roster_import_id: int) -> str:
     from .roster_services import roster_import_run
 
     return roster_import_run(roster_import_id=roster_import_id).status
+
+
+@shared_task
+def roster_imports_fail_stalled_task() -> int:
+    """Mark imports whose worker or task was lost as failed (idempotent: each once)."""
+    from .roster_services import roster_imports_fail_stalled
+
+    return roster_imports_fail_stalled()

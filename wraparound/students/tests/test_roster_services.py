@@ -101,3 +101,53 @@ def test_progress_row_is_written(t1):
         50,
         200,
     )
+
+
+def test_imports_whose_worker_or_task_was_lost_are_marked_failed_once(t1):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wraparound.students.roster_services import roster_imports_fail_stalled
+    from wraparound.students.tasks import roster_imports_fail_stalled_task
+
+    now = timezone.now()
+    hours = dt.timedelta(hours=1)
+
+    def make(status: str, age: dt.timedelta) -> RosterImport:
+        return RosterImport.objects.create(
+            network=t1.network,
+            status=status,
+            source_name="roster.zip",
+            created_at=now - age,
+            started_at=now - age if status != ImportStatus.QUEUED else None,
+        )
+
+    dead = make(ImportStatus.RUNNING, 3 * hours)
+    lost = make(ImportStatus.QUEUED, 3 * hours)
+    busy = make(ImportStatus.RUNNING, hours / 6)
+    waiting = make(ImportStatus.QUEUED, hours / 6)
+    done = make(ImportStatus.DONE, 30 * hours)
+    assert roster_imports_fail_stalled(now=now) == 2
+    for stalled, words in ((dead, "stopped before it finished"), (lost, "never started")):
+        stalled.refresh_from_db()
+        assert stalled.status == ImportStatus.FAILED
+        assert stalled.finished_at == now
+        assert words in stalled.errors[0]["message"]
+        assert stalled.errors[0]["file"] == "roster.zip"
+    for untouched, status in (
+        (busy, ImportStatus.RUNNING),
+        (waiting, ImportStatus.QUEUED),
+        (done, ImportStatus.DONE),
+    ):
+        untouched.refresh_from_db()
+        assert untouched.status == status
+    assert roster_imports_fail_stalled(now=now) == 0
+    assert roster_imports_fail_stalled_task.delay().get() == 0
+
+
+def test_the_stalled_import_sweep_is_on_the_beat_schedule():
+    from config.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "wraparound.students.tasks.roster_imports_fail_stalled_task" in tasks
