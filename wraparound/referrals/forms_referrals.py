@@ -1,4 +1,5 @@
-"""Forms of the referral pages: the new referral and the transition buttons' small forms."""
+"""Forms of the referral pages: the new referral (and the draft's edit), and the transition
+buttons' small forms."""
 
 from __future__ import annotations
 
@@ -125,6 +126,17 @@ class ReferralForm(forms.Form):
         if kind == "s":
             return Student.objects.get(pk=pk, school=self.school), None
         return None, Guardian.objects.get(pk=pk, student_links__student__school=self.school)
+
+
+class ReferralDraftForm(ReferralForm):
+    """A draft being edited: the new-referral form without who is referred (that stays), with
+    the version the page showed."""
+
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, data: Any = None, *, school: School, services: Any, **kwargs: Any) -> None:
+        super().__init__(data, school=school, services=services, students=[], **kwargs)
+        del self.fields["subject"]
 
 
 def subject_students(school: School, value: str) -> list[Student]:

@@ -1,10 +1,11 @@
 """Writes of the closed-loop referral: create, send, and every transition after it.
 
 The state machine is `TRANSITIONS` (one table: which move, and which side makes it). The
-referrer's side (`access.can_refer` for the referral's school) drafts, sends and withdraws; the
-partner's side (partner staff and admins of the referral's organization, `access.partner_role`)
-answers, serves and closes. Closing after acceptance is the partner's call (they know whether the
-service was given); the school ends a referral it no longer wants by withdrawing it, with a reason.
+referrer's side (`access.can_refer` for the referral's school) drafts, edits the draft, sends and
+withdraws; the partner's side (partner staff and admins of the referral's organization,
+`access.partner_role`) answers, serves and closes. Closing after acceptance is the partner's call
+(they know whether the service was given); the school ends a referral it no longer wants by
+withdrawing it, with a reason.
 
 Every change is optimistic: the caller says which `version` it read, and the update only applies
 to that version (`ReferralConflict` otherwise), so two people acting on one referral at once cannot
@@ -397,6 +398,86 @@ def referral_send(
     )
     _after(result)
     return result
+
+
+@transaction.atomic
+def referral_update_draft(
+    *,
+    user: Any,
+    referral: Referral,
+    expected_version: int,
+    service: Service,
+    reason: str,
+    urgent: bool = False,
+    shared_elements: Iterable[str] = DEFAULT_SHARED_ELEMENTS,
+    send: bool = False,
+) -> Referral:
+    """Change a draft's service, reason, urgency and elements to share, if it is still the
+    version the caller read; then send it when `send` (a refused send rolls the change back too).
+
+    Who is referred stays: to refer someone else, withdraw the draft and make a new referral.
+    A draft is not yet the partner's, so an edit is not a move of the state machine: it writes
+    no `ReferralEvent`, only the audit record."""
+    current = _fresh(referral, expected_version)
+    if not access.can_refer(user, current.school):
+        raise PermissionDenied
+    if current.status != S.DRAFT:
+        raise ValidationError(
+            _("Only a draft can be edited; this referral is %(status)s.")
+            % {"status": ReferralStatus(current.status).label},
+            code="not_draft",
+        )
+    organization = service.organization
+    if organization.network_id != current.network_id:
+        raise ValidationError({"service": _("The service is not offered in this network.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the student or family is referred.")})
+    fields: dict[str, Any] = {
+        "service": service,
+        "organization": organization,
+        "partnership": (
+            current.partnership
+            if organization.pk == current.organization_id
+            else _partnership(current.school, organization.pk)
+        ),
+        "reason": reason.strip(),
+        "urgent": urgent,
+        "shared_elements": _clean_elements(shared_elements),
+    }
+    before = {
+        "service": current.service,
+        "reason": current.reason,
+        "urgent": current.urgent,
+        "shared_elements": sorted(current.shared_elements),
+    }
+    changed = sorted(name for name, value in before.items() if value != fields[name])
+    now = timezone.now()
+    # The status is in the filter too: a draft sent meanwhile is a conflict, never re-edited.
+    updated = Referral.objects.filter(
+        pk=current.pk, version=expected_version, status=S.DRAFT
+    ).update(version=F("version") + 1, updated_at=now, **fields)
+    if updated != 1:
+        raise ReferralConflict
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.version = expected_version + 1
+    current.updated_at = now
+    # Field names, not values: the reason is about the student and the audit log is not.
+    audit_record(
+        actor=user,
+        action="referrals.referral.update",
+        target=current,
+        network=current.network_id,
+        data={
+            "changed": changed,
+            "service": service.pk,
+            "elements": fields["shared_elements"],
+            "version": current.version,
+        },
+    )
+    if send:
+        return referral_send(user=user, referral=current, expected_version=current.version)
+    return current
 
 
 # --- the partner's answers and the end of the loop ------------------------------------------------

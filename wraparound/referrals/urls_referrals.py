@@ -1,5 +1,5 @@
-"""Referral pages: a school's referrals and the new-referral form, one referral with its actions,
-and an organization's inbox of referrals received."""
+"""Referral pages: a school's referrals and the new-referral form, one referral with its actions
+and a draft's edit form, and an organization's inbox of referrals received."""
 
 from django.urls import path
 
@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("schools/<int:school_pk>/referrals/new/", views.referral_new, name="referral_new"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/edit/", views.referral_edit, name="referral_edit"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),
     path(
         "organizations/<int:org_pk>/referrals/",

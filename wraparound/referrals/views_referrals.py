@@ -8,6 +8,9 @@ Who may see what (authorization tests in tests/test_referral_views.py):
   who may not see the school a 404;
 - a referral: school officials of its school, and partner users of its organization once sent
   (students through `visibility.partner_views`, which logs each read); anyone else a 404;
+- a draft's edit form: those of its readers who may refer for its school (`access.can_refer`);
+  its other readers a 403; anyone else a 404; a referral no longer a draft a 403 saying so
+  (tests/test_referral_drafts.py);
 - an organization's inbox: its partner users; a network admin (who knows the organization) a
   403; anyone else a 404.
 """
@@ -33,7 +36,7 @@ from wraparound.students.models import Student
 
 from . import referral_selectors as selectors
 from . import referral_services as services
-from .forms_referrals import ReferralForm, subject_students, transition_form
+from .forms_referrals import ReferralDraftForm, ReferralForm, subject_students, transition_form
 from .models import PARTNER_VISIBLE_STATUSES, CloseReason, Referral, ReferralStatus
 
 PAGE_SIZE = 50
@@ -163,6 +166,105 @@ def referral_new(request: HttpRequest, school_pk: int) -> HttpResponse:
     return _render_new(request, school, form, query, duplicates, status=400)
 
 
+# --- editing a draft ------------------------------------------------------------------------------
+
+
+def _editable_draft(request: HttpRequest, pk: int) -> tuple[Referral, HttpResponse | None]:
+    """The draft the user may edit; or, when it is visible and theirs to refer but no longer a
+    draft, the 403 page that says why."""
+    referral = selectors.get_referral_for_user(request.user, pk)
+    if not access.can_refer(request.user, referral.school):
+        raise PermissionDenied
+    if referral.status != ReferralStatus.DRAFT:
+        reason = _("Only a draft can be edited; this referral is %(status)s.") % {
+            "status": ReferralStatus(referral.status).label
+        }
+        return referral, render(
+            request,
+            "referrals/referral_not_editable.html",
+            {"referral": referral, "reason": reason},
+            status=403,
+        )
+    return referral, None
+
+
+def _render_edit(
+    request: HttpRequest,
+    referral: Referral,
+    form: ReferralDraftForm,
+    duplicates: list[Referral],
+    status: int = 200,
+    conflict: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "referrals/referral_edit.html",
+        {"referral": referral, "form": form, "duplicates": duplicates, "conflict": conflict},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    referral, refused = _editable_draft(request, pk)
+    if refused is not None:
+        return refused
+    services_qs = selectors.referable_services(referral.school)
+    if request.method != "POST":
+        form = ReferralDraftForm(
+            school=referral.school,
+            services=services_qs,
+            initial={
+                "service": referral.service_id,
+                "reason": referral.reason,
+                "urgent": referral.urgent,
+                "shared_elements": list(referral.shared_elements),
+                "expected_version": referral.version,
+            },
+        )
+        return _render_edit(request, referral, form, [])
+    form = ReferralDraftForm(request.POST, school=referral.school, services=services_qs)
+    duplicates: list[Referral] = []
+    status, conflict = 400, ""
+    if form.is_valid():
+        service = form.cleaned_data["service"]
+        # Warn as the new-referral form does, of a service the draft is not already for.
+        if service.pk != referral.service_id:
+            duplicates = selectors.open_duplicates(student=referral.student, service=service)
+        if duplicates and not form.cleaned_data["confirm_duplicate"]:
+            form.add_error(
+                "confirm_duplicate",
+                _(
+                    "This student already has an open referral to this service. Open it, or "
+                    "tick “Refer again anyway” to make another."
+                ),
+            )
+        else:
+            send = request.POST.get("action") == "send"
+            try:
+                services.referral_update_draft(
+                    user=request.user,
+                    referral=referral,
+                    expected_version=form.cleaned_data["expected_version"],
+                    service=service,
+                    reason=form.cleaned_data["reason"],
+                    urgent=form.cleaned_data["urgent"],
+                    shared_elements=form.cleaned_data["shared_elements"],
+                    send=send,
+                )
+            except services.ReferralConflict as error:
+                status, conflict = 409, error.messages[0]
+            except visibility.SharingRefused as refused_share:
+                form.add_error("shared_elements", str(refused_share))
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(request, _("Referral sent.") if send else _("Draft saved."))
+                return redirect("referral_detail", pk=referral.pk)
+    return _render_edit(request, referral, form, duplicates, status=status, conflict=conflict)
+
+
 # --- one referral ---------------------------------------------------------------------------------
 
 
@@ -220,6 +322,8 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:
             DataElement(e).label for e in referral.shared_elements if e in DataElement.values
         ],
         "events": events,
+        "can_edit": referral.status == ReferralStatus.DRAFT
+        and access.can_refer(user, referral.school),
         "actions": [
             (to, ReferralStatus(to).label, transition_form(referral, to))
             for to in services.allowed_targets(user, referral)
