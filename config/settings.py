@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wraparound.matching",
     "wraparound.students",
     "wraparound.referrals",
+    "wraparound.outcomes",
     "wraparound.demo",
 ]
 

@@ -1,19 +1,19 @@
 """A roster's files, from a folder or a zip archive.
 
-A zip is accepted when every member name is a plain relative path (no absolute path, no "..", no
-backslash, no drive letter) and the roster's files sit at its top or inside one folder; its
-uncompressed size is bounded, so that a small upload cannot unpack into a huge one."""
+A zip is read as `wraparound.core.zipfiles` reads one (safe names, one folder, bounded size)."""
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from wraparound.core.zipfiles import missing_path, open_zip, zip_members
 
 from . import spec
 
@@ -67,13 +67,7 @@ def _roster_folder(folder: Path) -> Path:
 
 class ZipSource(RosterSource):
     def __init__(self, file: IO[bytes] | Path) -> None:
-        try:
-            self.zip = zipfile.ZipFile(file)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise ValidationError(
-                _("The file is not a zip archive that can be read (%(error)s).") % {"error": error},
-                "zip",
-            ) from error
+        self.zip = open_zip(file)
         self.members = _members(self.zip)
         self.names = frozenset(self.members)
 
@@ -90,42 +84,14 @@ class ZipSource(RosterSource):
 
 
 def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    total = 0
-    found: dict[str, list[zipfile.ZipInfo]] = {}
-    for info in archive.infolist():
-        name = info.filename
-        path = PurePosixPath(name)
-        if (
-            "\\" in name
-            or name.startswith("/")
-            or ".." in path.parts
-            or (path.parts and ":" in path.parts[0])
-        ):
-            raise ValidationError(
-                _("The zip archive contains an unsafe file name: %(name)s") % {"name": name},
-                "zip_path",
-            )
-        if info.is_dir() or path.name.startswith(".") or "__MACOSX" in path.parts:
-            continue
-        total += info.file_size
-        if len(path.parts) <= 2 and path.name in WANTED:
-            found.setdefault(path.name, []).append(info)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise ValidationError(
-            _("The zip archive unpacks to more than %(gb)d GB.")
-            % {"gb": MAX_UNCOMPRESSED_BYTES // 1024**3},
-            "zip_size",
-        )
-    members: dict[str, zipfile.ZipInfo] = {}
-    folders = {PurePosixPath(i.filename).parent for infos in found.values() for i in infos}
-    if len(folders) > 1:
-        raise ValidationError(
-            _("The zip archive holds roster files in more than one folder: put them in one."),
-            "zip_folders",
-        )
-    for name, infos in found.items():
-        members[name] = infos[0]
-    return members
+    return zip_members(
+        archive,
+        wanted=WANTED,
+        max_bytes=MAX_UNCOMPRESSED_BYTES,
+        folders_message=_(
+            "The zip archive holds roster files in more than one folder: put them in one."
+        ),
+    )
 
 
 def open_source(path: Path) -> RosterSource:
@@ -133,7 +99,7 @@ def open_source(path: Path) -> RosterSource:
     if path.is_dir():
         return FolderSource(path)
     if not path.is_file():
-        raise ValidationError(_("No such file or folder: %(path)s") % {"path": path}, "missing")
+        raise missing_path(path)
     return ZipSource(path)
 
 

@@ -1,0 +1,152 @@
+"""Outcomes: school calendars, attendance (Ed-Fi attendance event categories), the student ×
+month attendance summary kept up to date by the import, and the import runs.
+
+Attendance rules (issue 7): a student is enrolled on the school's instructional days inside
+their enrollment dates (`students.StudentEnrollment`); an enrolled day with no event is a
+present day; excused and unexcused absences are absent days; tardy, early departure and partial
+are present days counted separately."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wraparound.core.models import Network, School
+from wraparound.students.models import Student
+
+
+class AttendanceCategory(models.TextChoices):
+    """Ed-Fi attendance event categories, stored as short codes."""
+
+    IN_ATTENDANCE = "present", _("In Attendance")
+    EXCUSED = "excused", _("Excused Absence")
+    UNEXCUSED = "unexcused", _("Unexcused Absence")
+    TARDY = "tardy", _("Tardy")
+    EARLY_DEPARTURE = "early", _("Early departure")
+    PARTIAL = "partial", _("Partial")
+
+
+# The Ed-Fi labels as attendance.csv writes them (compared trimmed and case-insensitively).
+EDFI_LABELS: dict[str, str] = {
+    "in attendance": AttendanceCategory.IN_ATTENDANCE,
+    "excused absence": AttendanceCategory.EXCUSED,
+    "unexcused absence": AttendanceCategory.UNEXCUSED,
+    "tardy": AttendanceCategory.TARDY,
+    "early departure": AttendanceCategory.EARLY_DEPARTURE,
+    "partial": AttendanceCategory.PARTIAL,
+}
+
+ABSENT_CATEGORIES = (AttendanceCategory.EXCUSED, AttendanceCategory.UNEXCUSED)
+
+
+class InstructionalDay(models.Model):
+    """One day a school holds classes (calendar.csv)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    # The unique constraint leads with the school: no index of its own.
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="instructional_days", db_index=False
+    )
+    date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="instructional_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.date}"
+
+
+class AttendanceEvent(models.Model):
+    """One student's attendance event at a school on a day (attendance.csv)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    # The unique constraint leads with the student, the index with the school.
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="attendance_events", db_index=False
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField()
+    category = models.CharField(max_length=10, choices=AttendanceCategory.choices)
+    minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "school", "date"], name="attendance_event_once"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.date} {self.category}"
+
+
+class AttendanceMonth(models.Model):
+    """A student's attendance at one school in one calendar month (`month` is its first day).
+    Derived from the calendar, enrollments and events; rewritten by `attendance.summaries`."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="attendance_months", db_index=False
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    enrolled_days = models.PositiveSmallIntegerField(default=0)
+    absent_days = models.PositiveSmallIntegerField(default=0)
+    excused_days = models.PositiveSmallIntegerField(default=0)
+    unexcused_days = models.PositiveSmallIntegerField(default=0)
+    tardies = models.PositiveSmallIntegerField(default=0)
+    early_departures = models.PositiveSmallIntegerField(default=0)
+    partial_days = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "school", "month"], name="attendance_month_once"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.month:%Y-%m}"
+
+
+class AttendanceImportStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    INVALID = "invalid", _("rejected: errors found")
+    CHECKED = "checked", _("dry run passed")
+    DONE = "done", _("imported")
+    FAILED = "failed", _("failed")
+
+
+class AttendanceImport(models.Model):
+    """One attendance import run: its row-level errors (capped) and its counts."""
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="attendance_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    source_name = models.CharField(max_length=255, blank=True)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10,
+        choices=AttendanceImportStatus.choices,
+        default=AttendanceImportStatus.RUNNING,
+    )
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"attendance import {self.pk} ({self.status})"
