@@ -34,4 +34,9 @@ app.conf.beat_schedule = {
         "task": "wraparound.students.tasks.roster_imports_fail_stalled_task",
         "schedule": crontab(minute="*/30"),
     },
+    # The same for attendance imports.
+    "outcomes-stalled-attendance-imports": {
+        "task": "wraparound.outcomes.tasks.attendance_imports_fail_stalled_task",
+        "schedule": crontab(minute="*/30"),
+    },
 }

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("wraparound.matching.urls")),
     path("", include("wraparound.students.urls")),
     path("", include("wraparound.referrals.urls")),
+    path("", include("wraparound.outcomes.urls")),
 ]

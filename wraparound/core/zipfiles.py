@@ -14,6 +14,30 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+def check_zip_file(file: IO[bytes], name: str, size: int, max_bytes: int) -> None:
+    """Refuse an upload that is not a .zip of a safe size (ValidationError), before anything
+    of it is stored or unpacked."""
+    if not name.lower().endswith(".zip"):
+        raise ValidationError(_("%(name)s is not a .zip file.") % {"name": name}, "extension")
+    if size <= 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name}, "empty_file")
+    if size > max_bytes:
+        raise ValidationError(
+            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes.")
+            % {"name": name, "size": f"{size:,}", "limit": f"{max_bytes:,}"},
+            "size",
+        )
+    file.seek(0)
+    head = file.read(4)
+    file.seek(0)
+    if head != ZIP_SIGNATURE:
+        raise ValidationError(
+            _("The content of %(name)s is not a zip archive.") % {"name": name}, "content"
+        )
+
 
 def open_zip(file: IO[bytes] | Path) -> zipfile.ZipFile:
     try:

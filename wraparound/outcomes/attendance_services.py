@@ -1,23 +1,154 @@
 """Attendance imports: run one and record it (`AttendanceImport`), with an audit event.
 
 The check-and-write core is `attendance.importer.run_attendance_import` (a source, a network,
-dry_run → errors and summary), callable as it is from a future Celery task."""
+dry_run → errors and summary). The command line runs it at once
+(`attendance_import_execute`); the web page stores the upload and queues it
+(`attendance_import_create`), and a Celery task runs it after the commit, inline without a
+broker (`attendance_import_run`), as roster imports do (`students.roster_services`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from wraparound.agreements.uploads import check_name
+from wraparound.core import access
 from wraparound.core.models import Network
 from wraparound.core.services import audit_record
 
 from .attendance.importer import run_attendance_import
-from .attendance.source import AttendanceSource
+from .attendance.source import AttendanceSource, ZipSource, check_zip_upload
 from .models import AttendanceImport, AttendanceImportStatus
 
 logger = logging.getLogger(__name__)
+
+
+def attendance_import_create(
+    *, user: Any, network: Network, upload: UploadedFile, dry_run: bool
+) -> AttendanceImport:
+    """Store an uploaded attendance zip and queue its run. PermissionDenied unless the user is
+    a network admin of the network; ValidationError (under "file") for a bad upload."""
+    if not access.is_network_admin(user, network.pk):
+        raise PermissionDenied
+    try:
+        name = check_name(upload.name)
+        check_zip_upload(upload, name, upload.size or 0, int(settings.WRAPAROUND_UPLOAD_MAX_BYTES))
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
+    with transaction.atomic():
+        run = AttendanceImport.objects.create(
+            network=network,
+            created_by=user,
+            source_name=name,
+            dry_run=dry_run,
+            status=AttendanceImportStatus.QUEUED,
+        )
+        run.file.save(name, upload, save=True)
+        audit_record(
+            actor=user,
+            action="attendance_import.create",
+            target=run,
+            network=network,
+            data={"file": name, "dry_run": dry_run},
+        )
+        pk = run.pk
+
+        def enqueue() -> None:
+            from .tasks import attendance_import_run_task
+
+            attendance_import_run_task.delay(pk)
+
+        transaction.on_commit(enqueue)
+    return run
+
+
+def _claim(attendance_import_id: int) -> bool:
+    """Queued → running, once: two deliveries of the same task cannot both run it."""
+    return bool(
+        AttendanceImport.objects.filter(
+            pk=attendance_import_id, status=AttendanceImportStatus.QUEUED
+        ).update(status=AttendanceImportStatus.RUNNING, started_at=timezone.now())
+    )
+
+
+def attendance_import_run(*, attendance_import_id: int) -> AttendanceImport:
+    """Run a queued import from its stored zip. An import already running or finished is
+    returned as it is."""
+    if not _claim(attendance_import_id):
+        return AttendanceImport.objects.get(pk=attendance_import_id)
+    run = AttendanceImport.objects.select_related("network", "created_by").get(
+        pk=attendance_import_id
+    )
+    try:
+        with run.file.open("rb") as handle:
+            source = ZipSource(handle)
+            try:
+                return _execute(run, source)
+            finally:
+                source.close()
+    except ValidationError as error:
+        errors = [
+            {"file": run.source_name, "row": 0, "column": "", "message": m} for m in error.messages
+        ]
+        return _finish(
+            run,
+            status=AttendanceImportStatus.INVALID,
+            errors=errors,
+            error_count=len(errors),
+            summary={},
+        )
+
+
+# A network's attendance file imports in well under a minute; one still running after this long
+# has lost its worker, and one still queued has lost its task.
+STALLED_AFTER = dt.timedelta(hours=2)
+
+
+def attendance_imports_fail_stalled(*, now: dt.datetime | None = None) -> int:
+    """Mark imports whose run ended without finishing as failed, saying so, so that their page
+    stops polling. Nothing of them was written: the write is one transaction, which a dead
+    worker never committed. Idempotent: returns how many it marked."""
+    now = now or timezone.now()
+    cutoff = now - STALLED_AFTER
+    marked = 0
+    for status, started, message in (
+        (
+            AttendanceImportStatus.RUNNING,
+            "started_at__lt",
+            _(
+                "The import stopped before it finished (its worker ended). Nothing was written: "
+                "run it again."
+            ),
+        ),
+        (
+            AttendanceImportStatus.QUEUED,
+            "created_at__lt",
+            _(
+                "The import never started (its task was lost). Nothing was written: upload it "
+                "again."
+            ),
+        ),
+    ):
+        for run in AttendanceImport.objects.filter(status=status, **{started: cutoff}):
+            # Claimed by a conditional UPDATE: a sweep running twice marks each import once.
+            if AttendanceImport.objects.filter(pk=run.pk, status=status).update(
+                status=AttendanceImportStatus.FAILED,
+                finished_at=now,
+                stage="",
+                error_count=1,
+                errors=[{"file": run.source_name, "row": 0, "column": "", "message": str(message)}],
+            ):
+                marked += 1
+                logger.warning("attendance import %s marked failed: %s", run.pk, status)
+    return marked
 
 
 def attendance_import_execute(
@@ -29,16 +160,30 @@ def attendance_import_execute(
     user: Any = None,
 ) -> AttendanceImport:
     """Check and (unless a dry run) write `source`, recording the run and its outcome.
-    The caller (the command line, later a task) has decided the user may import."""
+    The caller (the command line) has decided the user may import."""
     run = AttendanceImport.objects.create(
         network=network,
         created_by=user if user is not None and user.is_authenticated else None,
         source_name=source_name[:255],
         dry_run=dry_run,
         status=AttendanceImportStatus.RUNNING,
+        started_at=timezone.now(),
     )
+    return _execute(run, source)
+
+
+def _execute(run: AttendanceImport, source: AttendanceSource) -> AttendanceImport:
+    """Check and (unless a dry run) write `source` for a run already marked running."""
+    network, dry_run = run.network, run.dry_run
+
+    def on_stage(stage: str) -> None:
+        # Outside the write transaction: committed at once, so the polling page sees it.
+        AttendanceImport.objects.filter(pk=run.pk).update(stage=stage)
+
     try:
-        outcome = run_attendance_import(source=source, network=network, dry_run=dry_run)
+        outcome = run_attendance_import(
+            source=source, network=network, dry_run=dry_run, on_stage=on_stage
+        )
     except Exception:
         logger.exception("attendance import %s failed", run.pk)
         _finish(run, status=AttendanceImportStatus.FAILED, errors=[], error_count=0, summary={})
@@ -71,7 +216,8 @@ def _finish(
     run.error_count = error_count
     run.summary = summary
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "errors", "error_count", "summary", "finished_at"])
+    run.stage = ""
+    run.save(update_fields=["status", "errors", "error_count", "summary", "finished_at", "stage"])
     audit_record(
         actor=run.created_by,
         action="attendance_import.run",

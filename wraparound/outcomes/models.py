@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wraparound.agreements.models.clearance import private_storage
 from wraparound.core.models import Network, School
 from wraparound.students.models import Student
 
@@ -116,6 +117,7 @@ class AttendanceMonth(models.Model):
 
 
 class AttendanceImportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")
     INVALID = "invalid", _("rejected: errors found")
     CHECKED = "checked", _("dry run passed")
@@ -123,8 +125,14 @@ class AttendanceImportStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+def attendance_upload_path(instance: AttendanceImport, filename: str) -> str:
+    return f"attendance/{instance.network_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
 class AttendanceImport(models.Model):
-    """One attendance import run: its row-level errors (capped) and its counts."""
+    """One attendance import run: its row-level errors (capped) and its counts. A run from the
+    web page keeps its uploaded zip (`file`) and waits queued for its task; a run from the
+    command line starts running."""
 
     network = models.ForeignKey(
         Network, on_delete=models.CASCADE, related_name="attendance_imports"
@@ -133,6 +141,7 @@ class AttendanceImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(storage=private_storage, upload_to=attendance_upload_path, blank=True)
     source_name = models.CharField(max_length=255, blank=True)
     dry_run = models.BooleanField(default=False)
     status = models.CharField(
@@ -140,9 +149,12 @@ class AttendanceImport(models.Model):
         choices=AttendanceImportStatus.choices,
         default=AttendanceImportStatus.RUNNING,
     )
+    # The step running now (`attendance.importer.STAGES`), for the page's progress bar.
+    stage = models.CharField(max_length=40, blank=True)
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

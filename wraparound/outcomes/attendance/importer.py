@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -296,10 +296,24 @@ def _check_events(
     return checked
 
 
+# The steps an import reports to `on_stage`, in order (the page shows "step n of N").
+STAGES = ("check:calendar", "check:attendance", "check:records", "write")
+
+
 def run_attendance_import(
-    *, source: files.AttendanceSource, network: Network, dry_run: bool
+    *,
+    source: files.AttendanceSource,
+    network: Network,
+    dry_run: bool,
+    on_stage: Callable[[str], object] | None = None,
 ) -> AttendanceOutcome:
-    """Check `source` and, unless `dry_run` or a problem was found, write it all at once."""
+    """Check `source` and, unless `dry_run` or a problem was found, write it all at once.
+    `on_stage` is told each step of `STAGES` as it starts, outside the write transaction."""
+
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name)
+
     errors = ErrorList(cap=MAX_ERRORS)
     summary: dict[str, Any] = {}
     if files.CALENDAR not in source.names and files.ATTENDANCE not in source.names:
@@ -310,15 +324,19 @@ def run_attendance_import(
     schools = dict(School.objects.filter(network=network).values_list("code", "pk"))
     calendar_days: set[tuple[int, dt.date]] = set()
     if files.CALENDAR in source.names:
+        stage("check:calendar")
         calendar_days = _read_calendar(source, schools, errors)
     events: list[_Event] = []
     if files.ATTENDANCE in source.names:
+        stage("check:attendance")
         events = _read_attendance(source, schools, errors)
+    stage("check:records")
     checked = _check_events(events, network, calendar_days, errors)
     summary["calendar_days"] = len(calendar_days)
     summary["events"] = len(checked)
     if errors or dry_run:
         return AttendanceOutcome(errors.items, errors.count, summary)
+    stage("write")
     with transaction.atomic():
         new_days = _new_days(calendar_days)
         InstructionalDay.objects.bulk_create(

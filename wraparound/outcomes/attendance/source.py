@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from wraparound.core.zipfiles import missing_path, open_zip, zip_members
+from wraparound.core.zipfiles import check_zip_file, missing_path, open_zip, zip_members
 
 CALENDAR = "calendar.csv"
 ATTENDANCE = "attendance.csv"
@@ -80,3 +81,19 @@ def open_source(path: Path) -> AttendanceSource:
     if not path.is_file():
         raise missing_path(path)
     return ZipSource(path)
+
+
+def check_zip_upload(file: IO[bytes], name: str, size: int, max_bytes: int) -> None:
+    """Refuse an upload that is not a zip archive of a safe size holding calendar.csv or
+    attendance.csv, before it is stored (ValidationError)."""
+    check_zip_file(file, name, size, max_bytes)
+    source = ZipSource(file)
+    try:
+        if CALENDAR not in source.names and ATTENDANCE not in source.names:
+            raise ValidationError(
+                _("%(name)s holds neither calendar.csv nor attendance.csv.") % {"name": name},
+                "no_files",
+            )
+    finally:
+        source.close()
+    file.seek(0)

@@ -4,6 +4,8 @@ enrollment or calendar)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 from typing import Any, cast
 
@@ -80,3 +82,12 @@ def write_files(folder: Path, **files: str | bytes) -> Path:
         else:
             path.write_text(text, encoding="utf-8", newline="")
     return folder
+
+
+def zip_bytes(**files: str) -> bytes:
+    """A zip archive holding `calendar="..."`, `attendance="..."` as calendar.csv, ..."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(f"{name}.csv", text)
+    return buffer.getvalue()

@@ -10,16 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from wraparound.core.zipfiles import missing_path, open_zip, zip_members
+from wraparound.core.zipfiles import check_zip_file, missing_path, open_zip, zip_members
 
 from . import spec
 
 # A city's roster (900,000 students, their guardians and roles) is about 1 GB of CSV.
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
-ZIP_SIGNATURE = b"PK\x03\x04"
 WANTED = frozenset({spec.MANIFEST, *spec.FILES})
 
 
@@ -105,22 +103,6 @@ def open_source(path: Path) -> RosterSource:
 
 def check_zip_upload(file: IO[bytes], name: str, size: int, max_bytes: int) -> None:
     """Refuse an upload that is not a zip archive of a safe size, before it is stored."""
-    if not name.lower().endswith(".zip"):
-        raise ValidationError(_("%(name)s is not a .zip file.") % {"name": name}, "extension")
-    if size <= 0:
-        raise ValidationError(_("%(name)s is empty.") % {"name": name}, "empty_file")
-    if size > max_bytes:
-        raise ValidationError(
-            _("%(name)s is %(size)s bytes; the largest file accepted is %(limit)s bytes.")
-            % {"name": name, "size": f"{size:,}", "limit": f"{max_bytes:,}"},
-            "size",
-        )
-    file.seek(0)
-    head = file.read(4)
-    file.seek(0)
-    if head != ZIP_SIGNATURE:
-        raise ValidationError(
-            _("The content of %(name)s is not a zip archive.") % {"name": name}, "content"
-        )
+    check_zip_file(file, name, size, max_bytes)
     ZipSource(file).close()
     file.seek(0)

@@ -1,0 +1,21 @@
+"""Thin, idempotent Celery tasks of the outcomes app."""
+
+from celery import shared_task
+
+
+@shared_task
+def attendance_import_run_task(attendance_import_id: int) -> str:
+    """Run a queued attendance import. Delivered twice, it runs once: `attendance_import_run`
+    claims the import (queued → running) before it reads a byte, and leaves a running or
+    finished one alone."""
+    from .attendance_services import attendance_import_run
+
+    return attendance_import_run(attendance_import_id=attendance_import_id).status
+
+
+@shared_task
+def attendance_imports_fail_stalled_task() -> int:
+    """Mark attendance imports whose worker or task was lost as failed (each once)."""
+    from .attendance_services import attendance_imports_fail_stalled
+
+    return attendance_imports_fail_stalled()
