@@ -47,6 +47,7 @@ from wraparound.directory.models import ServiceCapacity
 from .agreements import ANALYZED as AGREEMENT_TABLES
 from .agreements import generate_agreements, reset_agreements
 from .assessments import generate_assessments, reset_assessments
+from .attendance import ATTENDANCE_TABLES, PlantedEffect, generate_attendance
 from .directory import generate_directory, reset_directory
 from .geography import (
     COMMUNITY_DISTRICT_BY_CODE,
@@ -107,6 +108,8 @@ class DemoData:
     assessment_counts: dict[str, int] = field(default_factory=dict)
     agreement_counts: dict[str, int] = field(default_factory=dict)  # `agreements.py`
     student_counts: dict[str, int] = field(default_factory=dict)  # `students.py`
+    attendance_counts: dict[str, int] = field(default_factory=dict)  # `attendance.py`
+    planted_effect: PlantedEffect | None = None  # the effect `attendance.py` planted, if any
     timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -124,6 +127,7 @@ class DemoData:
             **self.assessment_counts,
             **self.agreement_counts,
             **self.student_counts,
+            **self.attendance_counts,
         }
 
 
@@ -858,11 +862,16 @@ _ANALYZED: tuple[type[models.Model], ...] = (
     Partnership,
     *AGREEMENT_TABLES,
     *STUDENT_TABLES,
+    *ATTENDANCE_TABLES,
 )
 
 
-def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
-    """(Re)create the profile's network and the demo logins, in one transaction."""
+def seed_demo(
+    profile: Profile, seed: int = 1, effect: tuple[int, float] | bool | None = True
+) -> DemoData:
+    """(Re)create the profile's network and the demo logins, in one transaction. `effect`: the
+    attendance effect to plant (`attendance.generate_attendance`): True the default one, a
+    (service id, percentage points) pair, or None for none."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -903,6 +912,10 @@ def seed_demo(profile: Profile, seed: int = 1) -> DemoData:
         data.student_counts = timed(
             "students",
             lambda: generate_students(data, *_streams(fake, seed, "students"), network.today()),
+        )
+        data.attendance_counts = timed(
+            "attendance",
+            lambda: generate_attendance(data, _streams(fake, seed, "attendance")[0], effect),
         )
     timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started

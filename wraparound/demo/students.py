@@ -29,6 +29,7 @@ from wraparound.agreements.models.mou import IN_FORCE_STATUSES
 from wraparound.core.grades import GRADE_ORDER
 from wraparound.core.roles import Role
 from wraparound.directory.models import Service
+from wraparound.outcomes.models import AttendanceEvent, AttendanceMonth, InstructionalDay
 from wraparound.referrals.models import (
     CaseNote,
     CloseReason,
@@ -645,14 +646,19 @@ def _sessions(
 
 
 def reset_students(network_id: int) -> None:
-    """Delete a network's sessions, referrals, consents, tiers, roster and imports: one statement
-    a table, leaves first (before its partnerships, services and schools go)."""
+    """Delete a network's attendance, sessions, referrals, consents, tiers, roster and imports:
+    one statement a table, leaves first (before its partnerships, services and schools go)."""
     q = connection.ops.quote_name
     session = q(ServiceSession._meta.db_table)
     referral = q(Referral._meta.db_table)
     student = q(Student._meta.db_table)
     guardian = q(Guardian._meta.db_table)
     statements = [
+        # Attendance refers to the students (and the calendar to the schools).
+        *(
+            f"DELETE FROM {q(model._meta.db_table)} WHERE network_id = %s"  # noqa: S608
+            for model in (AttendanceMonth, AttendanceEvent, InstructionalDay)
+        ),
         f"DELETE FROM {q(SessionAttendance._meta.db_table)} WHERE session_id IN "  # noqa: S608
         f"(SELECT id FROM {session} WHERE network_id = %s)",
         f"DELETE FROM {session} WHERE network_id = %s",  # noqa: S608
