@@ -168,6 +168,9 @@ def test_network_admin_runs_reviews_edits_and_accepts_the_allocation(
         "link", name=re.compile("its partnerships")
     ).click()
     expect(page.get_by_text(item.service.name).first).to_be_visible()
+    # Its stylesheet and scripts loaded before leaving: the next goto would abort them (a
+    # failed request here, seen once in CI under load).
+    page.wait_for_load_state()
 
     # The matching settings.
     page.goto(f"{base}/networks/{slug}/matching/settings/")
