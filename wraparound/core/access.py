@@ -528,3 +528,47 @@ def case_note_filter(user: Any) -> Q:
         | Q(school_id__in=g.schools_with(Role.CLINICAL_SUPERVISOR))
         | Q(network_id__in=g.networks_with(Role.CLINICAL_SUPERVISOR))
     )
+
+
+# Outcomes (issue 7). Dashboards, goals and reports show aggregates only, every cell of fewer
+# than ten students suppressed (`outcomes.suppression`); who may see them follows who answers
+# for the scope. Evaluators see every aggregate of their network and the de-identified extract,
+# never a student.
+
+
+def can_view_network_outcomes(user: Any, network_id: int) -> bool:
+    return network_id in grants(user).networks_with(*NETWORK_WIDE_ROLES)
+
+
+def can_view_school_outcomes(user: Any, school: School) -> bool:
+    """The school's own roles, and network admins, evaluators and network supervisors."""
+    g = grants(user)
+    return school.pk in g.schools_with(*SCHOOL_ROLES) or school.network_id in g.network_wide
+
+
+def can_view_organization_outcomes(user: Any, organization: Organization) -> bool:
+    """A partner's own admins and staff; network admins and evaluators of a network the
+    organization belongs to."""
+    g = grants(user)
+    if organization.pk in g.organizations_with(*PARTNER_ROLES):
+        return True
+    return organization.network_id in g.networks_with(*NETWORK_WIDE_ROLES)
+
+
+def can_set_school_goals(user: Any, school: School) -> bool:
+    """Goals for a school (or a partnership of the school): its coordinators and principal,
+    and network admins."""
+    g = grants(user)
+    return school.pk in g.schools_with(
+        Role.SCHOOL_COORDINATOR, Role.PRINCIPAL
+    ) or is_network_admin(user, school.network_id)
+
+
+def can_set_network_goals(user: Any, network_id: int) -> bool:
+    return is_network_admin(user, network_id)
+
+
+def can_evaluate(user: Any, network_id: int) -> bool:
+    """Run the what-helped comparison and export the de-identified extract: network admins and
+    evaluators."""
+    return can_view_network_outcomes(user, network_id)

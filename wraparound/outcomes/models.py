@@ -162,3 +162,134 @@ class AttendanceImport(models.Model):
 
     def __str__(self) -> str:
         return f"attendance import {self.pk} ({self.status})"
+
+
+class CourseResult(models.Model):
+    """A student's result in one course in one term (course_results.csv): credits attempted and
+    earned, the grade as the school reports it. `passed` is decided at import: credits earned
+    when credits were attempted, else a grade that is not a failing mark."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    # The unique constraint leads with the student.
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="course_results", db_index=False
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)
+    school_year = models.PositiveSmallIntegerField(_("school year (ends in)"))
+    term = models.CharField(_("term"), max_length=64)
+    course_code = models.CharField(_("course code"), max_length=64)
+    course_title = models.CharField(_("course title"), max_length=200, blank=True)
+    credits_attempted = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    credits_earned = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=16, blank=True)
+    passed = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "school", "school_year", "term", "course_code"],
+                name="course_result_once",
+            )
+        ]
+        indexes = [models.Index(fields=["school", "school_year"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.school_year} {self.term} {self.course_code}"
+
+
+class Indicator(models.TextChoices):
+    """What a goal measures (issue 7). Each has a direction: for some, lower is better."""
+
+    ATTENDANCE_RATE = "attendance_rate", _("attendance rate")
+    CHRONIC_ABSENCE_RATE = "chronic_absence_rate", _("chronic absence rate")
+    REFERRAL_COMPLETION_RATE = "referral_completion_rate", _("referral completion rate")
+    DAYS_TO_FIRST_SESSION = "days_to_first_session", _(
+        "median days from referral to first session"
+    )
+    TIER3_SERVED_SHARE = "tier3_served_share", _("share of tier-3 students receiving a service")
+    COURSE_PASS_RATE = "course_pass_rate", _("course pass rate")
+    GRADUATION_RATE = "graduation_rate", _("graduation rate")
+
+
+class GoalScope(models.TextChoices):
+    SCHOOL = "school", _("school")
+    NETWORK = "network", _("network")
+    PARTNERSHIP = "partnership", _("partnership")
+
+
+class GoalTerm(models.TextChoices):
+    SHORT = "short", _("short-term")
+    LONG = "long", _("long-term")
+
+
+class Goal(models.Model):
+    """A target a coordinator or network admin sets for an indicator in a scope: from `baseline`
+    (measured on `baseline_on`) to `target` by `target_on`. Progress is computed from the
+    system's own data (`outcomes.goals`), or from measurements entered by hand for indicators the
+    system does not hold (graduation rate)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="goals")
+    scope = models.CharField(_("scope"), max_length=12, choices=GoalScope.choices)
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="goals"
+    )
+    partnership = models.ForeignKey(
+        "agreements.Partnership",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+    )
+    indicator = models.CharField(_("indicator"), max_length=32, choices=Indicator.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    term = models.CharField(_("term"), max_length=5, choices=GoalTerm.choices)
+    baseline = models.DecimalField(_("baseline"), max_digits=9, decimal_places=4)
+    baseline_on = models.DateField(_("baseline date"))
+    target = models.DecimalField(_("target"), max_digits=9, decimal_places=4)
+    target_on = models.DateField(_("target date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["target_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="school", school__isnull=False, partnership__isnull=True)
+                    | models.Q(scope="network", school__isnull=True, partnership__isnull=True)
+                    | models.Q(scope="partnership", partnership__isnull=False)
+                ),
+                name="goal_scope_matches",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_on__gt=models.F("baseline_on")),
+                name="goal_target_after_baseline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_indicator_display()} → {self.target}"
+
+
+class GoalMeasurement(models.Model):
+    """A value of a goal's indicator entered by hand (for indicators the system cannot compute,
+    or to record an official figure)."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField(_("date"))
+    value = models.DecimalField(_("value"), max_digits=9, decimal_places=4)
+    note = models.CharField(_("source or note"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["measured_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} {self.measured_on} {self.value}"
