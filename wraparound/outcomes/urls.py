@@ -1,6 +1,6 @@
 """Outcomes pages: attendance imports (network admins)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views_import
 
@@ -21,3 +21,5 @@ urlpatterns = [
         name="attendance_import_progress",
     ),
 ]
+
+urlpatterns += [path("", include("wraparound.outcomes.urls_goals"))]

@@ -39,3 +39,23 @@ def cell_n(cell: Cell | None) -> str:
     if cell.suppressed or is_small(cell.n):
         return str(FEWER_THAN)
     return f"{cell.n:,}"
+
+
+@register.filter
+def goal_value(progress: Any, value: Any) -> str:
+    """A goal's value in its indicator's unit (a rate as a percentage, days as days)."""
+    return str(progress.display(value))
+
+
+@register.simple_tag(takes_context=True)
+def may_view_school_outcomes(context: Any, school: Any) -> bool:
+    from wraparound.core import access
+
+    return access.can_view_school_outcomes(context["request"].user, school)
+
+
+@register.simple_tag(takes_context=True)
+def may_view_network_outcomes(context: Any, network: Any) -> bool:
+    from wraparound.core import access
+
+    return access.can_view_network_outcomes(context["request"].user, network.pk)
