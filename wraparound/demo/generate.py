@@ -43,6 +43,7 @@ from wraparound.core.models import (
 from wraparound.core.roles import Role
 from wraparound.directory.hsds.tables import TABLES as HSDS_TABLES
 from wraparound.directory.models import ServiceCapacity
+from wraparound.outcomes.models import Goal
 
 from .agreements import ANALYZED as AGREEMENT_TABLES
 from .agreements import generate_agreements, reset_agreements
@@ -58,6 +59,7 @@ from .geography import (
     clamp_to_borough,
     in_a_sentence,
 )
+from .goals import generate_goals
 from .logins import DEMO_LOGINS, DEMO_PASSWORD
 from .profiles import Profile
 from .students import STUDENT_TABLES, generate_students, reset_students
@@ -110,6 +112,7 @@ class DemoData:
     student_counts: dict[str, int] = field(default_factory=dict)  # `students.py`
     attendance_counts: dict[str, int] = field(default_factory=dict)  # `attendance.py`
     planted_effect: PlantedEffect | None = None  # the effect `attendance.py` planted, if any
+    goal_counts: dict[str, int] = field(default_factory=dict)  # `goals.py`
     timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -128,6 +131,7 @@ class DemoData:
             **self.agreement_counts,
             **self.student_counts,
             **self.attendance_counts,
+            **self.goal_counts,
         }
 
 
@@ -239,6 +243,7 @@ def reset_network(slug: str) -> bool:
     # its network, so it has to go first.
     Disclosure.objects.filter(network=network).delete()
     AuditEvent.objects.filter(network=network).delete()
+    Goal.objects.filter(network=network).delete()  # goals refer to partnerships
     reset_students(network.pk)  # referrals refer to services, partnerships and agreements
     reset_agreements(network.pk)  # MOUs refer to partnerships, staff to organizations
     reset_assessments(network.pk)  # they refer to the directory's categories and services
@@ -916,6 +921,9 @@ def seed_demo(
         data.attendance_counts = timed(
             "attendance",
             lambda: generate_attendance(data, _streams(fake, seed, "attendance")[0], effect),
+        )
+        data.goal_counts = timed(
+            "goals", lambda: generate_goals(data, _streams(fake, seed, "goals")[0])
         )
     timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started
