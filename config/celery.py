@@ -39,4 +39,9 @@ app.conf.beat_schedule = {
         "task": "wraparound.outcomes.tasks.attendance_imports_fail_stalled_task",
         "schedule": crontab(minute="*/30"),
     },
+    # The outcome rollup (the network dashboards' figures): every network's current year.
+    "outcomes-rollups-refresh": {
+        "task": "wraparound.outcomes.tasks.outcome_rollups_refresh_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

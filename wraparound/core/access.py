@@ -559,9 +559,9 @@ def can_set_school_goals(user: Any, school: School) -> bool:
     """Goals for a school (or a partnership of the school): its coordinators and principal,
     and network admins."""
     g = grants(user)
-    return school.pk in g.schools_with(
-        Role.SCHOOL_COORDINATOR, Role.PRINCIPAL
-    ) or is_network_admin(user, school.network_id)
+    return school.pk in g.schools_with(Role.SCHOOL_COORDINATOR, Role.PRINCIPAL) or is_network_admin(
+        user, school.network_id
+    )
 
 
 def can_set_network_goals(user: Any, network_id: int) -> bool:

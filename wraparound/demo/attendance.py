@@ -1,4 +1,5 @@
-"""A school year of attendance for a demo network (issue 7, DESIGN.md §7).
+"""The school year's attendance for a demo network, and for `small` last year's too (issue 7,
+DESIGN.md §7).
 
 The calendar: every school holds classes on the weekdays of the network's current school year
 (`SchoolYear.is_current`, NYC-like: early September to late June) except a handful of holidays
@@ -14,7 +15,18 @@ from the heavy end. Tardies, early departures and partial days come on top of th
 `small` writes the calendar and the non-present events (an enrolled day with no event is a
 present day), then fills `AttendanceMonth` through `recompute_months`, as an import would.
 `city` writes the calendar and the student × month summaries directly (some 9 million rows),
-with the same model drawn per month instead of per day.
+with the same model drawn per month instead of per day (`_MonthRows`).
+
+The previous school year (`small` only; the profile's `SchoolYear` before the current one): its
+whole calendar, and student × month summaries only (no events, as if imported from a district's
+summaries), drawn per month by the same `_MonthRows` as `city`'s. The same students, at the
+school of their first enrollment this year, enrolled every day of it — except those in their
+first year of school (kindergarten and below), who have none. Each student's daily absence
+probability last year is this year's (before any planted effect; a student tiered for
+attendance was as absent then) times a year-to-year factor, exp(N(0, YEAR_NOISE)): absence is
+persistent but not fixed. Nothing is planted in it: nobody had been served. It is drawn after
+this year's events, so this year's data do not depend on it. `city` has no previous year (it
+would double its 9 million rows and its seed time).
 
 The planted effect (`PlantedEffect`): students who attended at least `EFFECT_HOURS` hours of
 sessions of one chosen service have their absence probability lowered by `points` percentage
@@ -37,6 +49,8 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from wraparound.core.db import analyze
+from wraparound.core.grades import GRADE_ORDER
+from wraparound.core.models import SchoolYear
 from wraparound.outcomes.attendance.summaries import recompute_months
 from wraparound.outcomes.models import (
     AttendanceCategory,
@@ -45,7 +59,7 @@ from wraparound.outcomes.models import (
     InstructionalDay,
 )
 from wraparound.referrals.models import SessionAttendance
-from wraparound.students.models import StudentEnrollment, TierAssignment, TierDomain
+from wraparound.students.models import Student, StudentEnrollment, TierAssignment, TierDomain
 
 from .bulk import KeyedRows, foreign_keys_checked_at_end
 
@@ -62,6 +76,8 @@ CHRONIC_SHARE = 0.10
 CHRONIC_OFFSET = 0.045
 SPREAD = 0.8  # sigma of log(daily absence probability) between the students of a school
 MAX_ABSENCE = 0.6
+# Sigma of log(daily absence probability) between a student's last year and this year.
+YEAR_NOISE = 0.2
 EXCUSED_SHARE = 0.4  # of absences
 # Per present day: a student's tardy rate is drawn up to TARDY_MAX; early departures and partial
 # days are rarer and the same for everyone.
@@ -146,6 +162,13 @@ def school_level(chronic_rate: float) -> float:
     return math.log(CHRONIC_SHARE) + SPREAD * NormalDist().inv_cdf(rate - CHRONIC_OFFSET)
 
 
+def _previous_absence(rng: random.Random, p: float) -> float:
+    """Last year's daily absence probability of a student whose this year's is `p`: the same
+    latent level (tiers included: a student tiered for attendance was as absent last year),
+    give or take a year-to-year factor."""
+    return min(p * math.exp(rng.gauss(0, YEAR_NOISE)), MAX_ABSENCE)
+
+
 def _student_absence(rng: random.Random, level: float, attendance_tier: bool) -> float:
     p = math.exp(rng.gauss(level, SPREAD))
     if attendance_tier:
@@ -205,8 +228,9 @@ def choose_effect(
 def generate_attendance(
     data: DemoData, rng: random.Random, effect: tuple[int, float] | bool | None = True
 ) -> dict[str, int]:
-    """A school year of attendance for `data`'s students. `effect`: True plants the default
-    effect (small only), a (service id, points) pair plants that one, None or False none."""
+    """The school year's attendance for `data`'s students (and last year's summaries, but for
+    `city`). `effect`: True plants the default effect (small only), a (service id, points) pair
+    plants that one, None or False none."""
     if not data.profile.students:
         return {}
     year = next(y for y in data.school_years if y.is_current)
@@ -214,14 +238,17 @@ def generate_attendance(
     # them as present days), but at least a month of it whatever the day the demo is seeded.
     today = max(data.network.today(), year.start_date + dt.timedelta(days=45))
     days = [d for d in instructional_days(year.start_date, year.end_date) if d <= today]
+    city = data.profile.name == "city"
+    previous = None if city else previous_year(data)
+    past_days = instructional_days(previous.start_date, previous.end_date) if previous else []
     t0 = time.perf_counter()
     with foreign_keys_checked_at_end(ATTENDANCE_TABLES):
         calendar = KeyedRows(InstructionalDay, chunk=100_000)
         for school in data.schools:
-            for day in days:
+            for day in past_days + days:
                 calendar.add(network_id=data.network.pk, school_id=school.pk, date=day)
         counts = {"instructional days": calendar.finish()}
-        if data.profile.name == "city":
+        if city:
             counts.update(_months(data, rng, days))
         else:
             planted = None
@@ -231,7 +258,11 @@ def generate_attendance(
                 service_id, points = effect
                 planted = choose_effect(data.network.pk, service_id, points)
             data.planted_effect = planted
-            counts.update(_events(data, rng, days, planted))
+            drawn: dict[int, _Drawn] = {}
+            counts.update(_events(data, rng, days, planted, drawn))
+            if past_days:
+                # Drawn after this year's events, so this year's data do not depend on it.
+                counts.update(_previous_months(data, rng, past_days, drawn))
     data.timings["attendance: rows"] = time.perf_counter() - t0
     if data.profile.name != "city":
         t0 = time.perf_counter()
@@ -243,7 +274,7 @@ def generate_attendance(
             (school.pk, month) for school in data.schools for month in months
         )
         counts["attendance months"] = AttendanceMonth.objects.filter(
-            network_id=data.network.pk
+            network_id=data.network.pk, month__gte=months[0]
         ).count()
         data.timings["attendance: months"] = time.perf_counter() - t0
     return counts
@@ -257,9 +288,30 @@ def _enrollments(network_id: int) -> list[tuple[int, int, dt.date | None, dt.dat
     )
 
 
+@dataclass(frozen=True)
+class _Drawn:
+    """A student's draws for this year: the previous year reuses them."""
+
+    school_id: int
+    p: float  # daily absence probability (before any planted effect)
+    tardy: float  # tardy rate per present day
+
+
+def previous_year(data: DemoData) -> SchoolYear | None:
+    """The profile's school year before the current one (None: the profile has none)."""
+    current = next(y for y in data.school_years if y.is_current)
+    earlier = [y for y in data.school_years if y.end_date < current.start_date]
+    return max(earlier, key=lambda y: y.end_date, default=None)
+
+
 def _events(
-    data: DemoData, rng: random.Random, days: list[dt.date], planted: PlantedEffect | None
+    data: DemoData,
+    rng: random.Random,
+    days: list[dt.date],
+    planted: PlantedEffect | None,
+    drawn: dict[int, _Drawn],
 ) -> dict[str, int]:
+    """The non-present events of this year; each student's draws are left in `drawn`."""
     network_id = data.network.pk
     levels = {s.pk: school_level(float(s.chronic_absenteeism_rate or 0.3)) for s in data.schools}
     tiered = _attendance_tiered(network_id)
@@ -281,6 +333,7 @@ def _events(
         effect_from = served.get(student_id)
         tardy = rng.uniform(0, TARDY_MAX)
         excused = min(max(rng.gauss(EXCUSED_SHARE, 0.15), 0.05), 0.95)
+        drawn.setdefault(student_id, _Drawn(school_id, p, tardy))
         for day in days:
             if (begin and day < begin) or (end and day > end):
                 continue
@@ -311,40 +364,44 @@ def _events(
     return {"attendance events": events.finish(), "absent days": absences}
 
 
-def _months(data: DemoData, rng: random.Random, days: list[dt.date]) -> dict[str, int]:
-    """The city: student × month summaries drawn per month (normal approximations of the daily
-    draws), written directly."""
-    network_id = data.network.pk
-    levels = {s.pk: school_level(float(s.chronic_absenteeism_rate or 0.3)) for s in data.schools}
-    tiered = _attendance_tiered(network_id)
-    by_month: dict[dt.date, list[dt.date]] = defaultdict(list)
-    for day in days:
-        by_month[day.replace(day=1)].append(day)
-    months = KeyedRows(AttendanceMonth, chunk=100_000)
+class _MonthRows:
+    """Student × month summaries drawn per month (normal approximations of the daily draws),
+    written directly: `city`'s year, and `small`'s previous year."""
 
-    def draw(n: int, p: float) -> int:
+    def __init__(self, network_id: int, rng: random.Random, days: list[dt.date]) -> None:
+        self.network_id = network_id
+        self.rng = rng
+        self.by_month: dict[dt.date, list[dt.date]] = defaultdict(list)
+        for day in days:
+            self.by_month[day.replace(day=1)].append(day)
+        self.rows = KeyedRows(AttendanceMonth, chunk=100_000)
+
+    def draw(self, n: int, p: float) -> int:
         if n <= 0 or p <= 0:
             return 0
-        return min(max(round(rng.gauss(n * p, math.sqrt(n * p * (1 - p)))), 0), n)
+        return min(max(round(self.rng.gauss(n * p, math.sqrt(n * p * (1 - p)))), 0), n)
 
-    seen: set[int] = set()
-    for student_id, school_id, begin, end in _enrollments(network_id):
-        if school_id not in levels or student_id in seen:
-            continue
-        seen.add(student_id)
-        p = _student_absence(rng, levels[school_id], student_id in tiered)
-        tardy = rng.uniform(0, TARDY_MAX)
-        for month, month_days in by_month.items():
+    def add(
+        self,
+        student_id: int,
+        school_id: int,
+        begin: dt.date | None,
+        end: dt.date | None,
+        p: float,
+        tardy: float,
+    ) -> None:
+        """One student's months at one school, enrolled from `begin` to `end` (None: open)."""
+        for month, month_days in self.by_month.items():
             enrolled = sum(
                 1 for d in month_days if not (begin and d < begin) and not (end and d > end)
             )
             if not enrolled:
                 continue
-            absent = draw(enrolled, p)
-            excused = draw(absent, EXCUSED_SHARE)
+            absent = self.draw(enrolled, p)
+            excused = self.draw(absent, EXCUSED_SHARE)
             present = enrolled - absent
-            months.add(
-                network_id=network_id,
+            self.rows.add(
+                network_id=self.network_id,
                 student_id=student_id,
                 school_id=school_id,
                 month=month,
@@ -352,8 +409,46 @@ def _months(data: DemoData, rng: random.Random, days: list[dt.date]) -> dict[str
                 absent_days=absent,
                 excused_days=excused,
                 unexcused_days=absent - excused,
-                tardies=draw(present, tardy),
-                early_departures=draw(present, EARLY_DEPARTURE),
-                partial_days=draw(present, PARTIAL),
+                tardies=self.draw(present, tardy),
+                early_departures=self.draw(present, EARLY_DEPARTURE),
+                partial_days=self.draw(present, PARTIAL),
             )
+
+    def finish(self) -> int:
+        return self.rows.finish()
+
+
+def _months(data: DemoData, rng: random.Random, days: list[dt.date]) -> dict[str, int]:
+    """The city: this year's student × month summaries, written directly."""
+    network_id = data.network.pk
+    levels = {s.pk: school_level(float(s.chronic_absenteeism_rate or 0.3)) for s in data.schools}
+    tiered = _attendance_tiered(network_id)
+    months = _MonthRows(network_id, rng, days)
+    seen: set[int] = set()
+    for student_id, school_id, begin, end in _enrollments(network_id):
+        if school_id not in levels or student_id in seen:
+            continue
+        seen.add(student_id)
+        p = _student_absence(rng, levels[school_id], student_id in tiered)
+        tardy = rng.uniform(0, TARDY_MAX)
+        months.add(student_id, school_id, begin, end, p, tardy)
     return {"attendance months": months.finish()}
+
+
+def _previous_months(
+    data: DemoData, rng: random.Random, days: list[dt.date], drawn: dict[int, _Drawn]
+) -> dict[str, int]:
+    """`small`'s previous school year: summaries only (no events), the whole year at the school
+    of this year's first enrollment, for every student but those in their first year of school
+    (kindergarten and below). Each student's absence is drawn around this year's level
+    (`_previous_absence`); nothing is planted (nobody had been served)."""
+    first_year = GRADE_ORDER["KG"]
+    grades = dict(Student.objects.filter(network_id=data.network.pk).values_list("pk", "grade"))
+    months = _MonthRows(data.network.pk, rng, days)
+    for student_id, d in sorted(drawn.items()):
+        order = GRADE_ORDER.get(grades.get(student_id, ""))
+        if order is not None and order <= first_year:
+            continue
+        p = _previous_absence(rng, d.p)
+        months.add(student_id, d.school_id, None, None, p, d.tardy)
+    return {"attendance months (previous year)": months.finish()}

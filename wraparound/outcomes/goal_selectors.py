@@ -15,6 +15,7 @@ network admins and evaluators)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -158,7 +159,12 @@ def _latest_measurement(goal: Goal, until: dt.date) -> GoalMeasurement | None:
     return measurements[-1] if measurements else None
 
 
-def progress(goal: Goal, *, today: dt.date) -> GoalProgress:
+def progress(
+    goal: Goal,
+    *,
+    today: dt.date,
+    current: Callable[[Goal, Period], Cell | None] | None = None,
+) -> GoalProgress:
     """The goal's value now, where it should be, and whether it is on track."""
     expected = expected_value(goal, today)
     as_of = min(today, goal.target_on)
@@ -175,10 +181,12 @@ def progress(goal: Goal, *, today: dt.date) -> GoalProgress:
             from_measurement=True,
         )
     period = Period.school_year(school_year_of(as_of), until=as_of)
-    result = indicators.compute(goal.indicator, goal_scope(goal), period)
-    current = result.overall
-    value = None if current.suppressed or current.value is None else Decimal(current.value)
-    return GoalProgress(goal, current, expected, _status(goal, value, expected))
+    # A dashboard that has read the figure already (the outcome rollup) hands it over.
+    now = current(goal, period) if current is not None else None
+    if now is None:
+        now = indicators.compute(goal.indicator, goal_scope(goal), period).overall
+    value = None if now.suppressed or now.value is None else Decimal(now.value)
+    return GoalProgress(goal, now, expected, _status(goal, value, expected))
 
 
 # --- which goals a user sees ------------------------------------------------------------------
@@ -236,7 +244,12 @@ def organization_goals(organization: Organization) -> QuerySet[Goal]:
     )
 
 
-def goals_with_progress(scope: Scope, *, today: dt.date) -> list[GoalProgress]:
+def goals_with_progress(
+    scope: Scope,
+    *,
+    today: dt.date,
+    current: Callable[[Goal, Period], Cell | None] | None = None,
+) -> list[GoalProgress]:
     """The goals a dashboard of `scope` shows, with their progress (the caller has checked that
     the viewer may see the scope's outcomes)."""
     if scope.partnership is not None:
@@ -247,7 +260,7 @@ def goals_with_progress(scope: Scope, *, today: dt.date) -> list[GoalProgress]:
         goals = school_goals(scope.school)
     else:
         goals = network_goals(scope.network)
-    return [progress(goal, today=today) for goal in goals]
+    return [progress(goal, today=today, current=current) for goal in goals]
 
 
 def network_school_goal_counts(network: Network, *, today: dt.date) -> list[dict[str, Any]]:

@@ -203,9 +203,7 @@ class Indicator(models.TextChoices):
     ATTENDANCE_RATE = "attendance_rate", _("attendance rate")
     CHRONIC_ABSENCE_RATE = "chronic_absence_rate", _("chronic absence rate")
     REFERRAL_COMPLETION_RATE = "referral_completion_rate", _("referral completion rate")
-    DAYS_TO_FIRST_SESSION = "days_to_first_session", _(
-        "median days from referral to first session"
-    )
+    DAYS_TO_FIRST_SESSION = "days_to_first_session", _("median days from referral to first session")
     TIER3_SERVED_SHARE = "tier3_served_share", _("share of tier-3 students receiving a service")
     COURSE_PASS_RATE = "course_pass_rate", _("course pass rate")
     GRADUATION_RATE = "graduation_rate", _("graduation rate")
@@ -293,3 +291,49 @@ class GoalMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal_id} {self.measured_on} {self.value}"
+
+
+class RollupFigure(models.Model):
+    """One tally of the outcome rollup (`outcomes.rollup`): a figure about the students of a
+    school (or of the whole network when `school` is empty) in a school year, for one group of
+    a split ("" and "" = all students). Kept unsuppressed: suppression is applied when read, like
+    every other figure. The network page reads these instead of millions of attendance rows."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    school_year = models.PositiveSmallIntegerField()
+    figure = models.CharField(max_length=40)  # an Indicator, or "trend", "funnel", ...
+    split = models.CharField(max_length=40, blank=True)
+    group = models.CharField(max_length=40, blank=True)
+    n = models.PositiveIntegerField(default=0)  # students the figure is about
+    numerator = models.BigIntegerField(null=True, blank=True)
+    denominator = models.BigIntegerField(null=True, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["network", "school_year", "figure", "split"]),
+            models.Index(fields=["school", "school_year"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id or 'network'} {self.school_year} {self.figure} {self.group}"
+
+
+class RollupRefresh(models.Model):
+    """When a network's rollup of a school year was last rebuilt ("figures as of")."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    school_year = models.PositiveSmallIntegerField()
+    refreshed_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "school_year"], name="rollup_refresh_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} {self.school_year} {self.refreshed_at:%Y-%m-%d %H:%M}"

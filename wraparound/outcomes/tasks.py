@@ -19,3 +19,25 @@ def attendance_imports_fail_stalled_task() -> int:
     from .attendance_services import attendance_imports_fail_stalled
 
     return attendance_imports_fail_stalled()
+
+
+@shared_task
+def outcome_rollup_refresh_task(network_id: int, year: int) -> float:
+    """Rebuild one network's outcome rollup of a school year (after an attendance import, or
+    asked for from the network page). Rebuilding twice gives the same figures."""
+    from wraparound.core.models import Network
+
+    from .rollup import refresh
+
+    network = Network.objects.filter(pk=network_id).first()
+    if network is None:
+        return 0.0
+    return refresh(network, year).seconds
+
+
+@shared_task
+def outcome_rollups_refresh_task() -> int:
+    """Nightly: rebuild every network's rollup of its current school year."""
+    from .rollup import refresh_all
+
+    return refresh_all()

@@ -1,10 +1,11 @@
-"""Outcomes pages: attendance imports (network admins)."""
+"""Outcomes pages: attendance imports (network admins), and the goal, dashboard, report and
+evaluation pages from their own modules."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views_import
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "networks/<slug:slug>/attendance/imports/",
         views_import.attendance_import_list,
@@ -20,6 +21,8 @@ urlpatterns = [
         views_import.attendance_import_progress,
         name="attendance_import_progress",
     ),
+    path("", include("wraparound.outcomes.urls_goals")),
+    path("", include("wraparound.outcomes.urls_dashboards")),
+    path("", include("wraparound.outcomes.urls_reports")),
+    path("", include("wraparound.outcomes.urls_evaluation")),
 ]
-
-urlpatterns += [path("", include("wraparound.outcomes.urls_goals"))]

@@ -75,6 +75,7 @@ SUMMARY_LABELS = {
     "calendar_days": gettext_lazy("Instructional days in calendar.csv"),
     "calendar_days_added": gettext_lazy("Instructional days added"),
     "events": gettext_lazy("Attendance events checked"),
+    "course_results": gettext_lazy("Course results checked"),
     "months_recomputed": gettext_lazy("Student-month summaries recomputed"),
 }
 
@@ -89,7 +90,6 @@ def _context(network: Network, run: AttendanceImport) -> dict[str, Any]:
         "summary_rows": [
             (label, summary[key]) for key, label in SUMMARY_LABELS.items() if key in summary
         ],
-        "course_results_ignored": "course_results" in summary,
         "more_errors": max(run.error_count - len(run.errors), 0),
     }
 

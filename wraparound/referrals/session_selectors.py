@@ -543,8 +543,17 @@ def partnership_delivery(user: Any, partnership: Partnership | int) -> Delivery:
         raise PermissionDenied
     day = found.network.today() if hasattr(found, "network") else dt.date.today()
     agreement, version = mou_version(found)
+    return Delivery(found, agreement, version, day, delivery_rows(found, version, day))
+
+
+def delivery_rows(
+    partnership: Partnership, version: AgreementVersion | None, day: dt.date
+) -> list[DeliveryRow]:
+    """Delivered against promised for each deliverable of the MOU version, on `day` (no viewer
+    check: `partnership_delivery` and the outcome dashboards check first)."""
+    found = partnership
     if version is None:
-        return Delivery(found, agreement, version, day, [])
+        return []
     start, term_end = version.term_start, version.term_end
     end = min(day, term_end)
     rows: list[DeliveryRow] = []
@@ -595,7 +604,7 @@ def partnership_delivery(user: Any, partnership: Partnership | int) -> Delivery:
                 families=families,
             )
         )
-    return Delivery(found, agreement, version, day, rows)
+    return rows
 
 
 def current_school_year(school: School) -> SchoolYear | None:

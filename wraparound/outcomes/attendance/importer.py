@@ -1,16 +1,22 @@
-"""Check and write an attendance import (calendar.csv, attendance.csv) for one network.
+"""Check and write an attendance import (calendar.csv, attendance.csv, course_results.csv) for
+one network.
 
 Every row of every file is checked first and every problem is reported with its file, row and
 column; then, unless it is a dry run or a problem was found, everything is written in one
 transaction: calendar days are added (never deleted), events are upserted on (student, school,
 date) — so the same files twice change nothing and a re-import may change a day's category —
-and the student × month summaries of the school-months touched are recomputed.
+course results are upserted on (student, school, school year, term, course), and the student ×
+month summaries of the school-months touched are recomputed.
 
-The rows are held in memory between the check and the write; fine for a network's monthly file,
-to be revisited (staging tables, as the roster import does) for a city's year in one file."""
+On PostgreSQL the server reads and checks calendar.csv and attendance.csv itself (`sqlcheck`:
+COPY into temporary tables, set-based checks, `INSERT … SELECT`), in the transaction that then
+writes them; when the SQL finds anything, that transaction is rolled back and the files are read
+again row by row (below) to name every problem. Elsewhere (SQLite), and in that case, the rows
+are read and checked in Python and held in memory between the check and the write."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -18,14 +24,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from wraparound.core.bulk_writes import bulk_transaction
 from wraparound.core.models import Network, School
 from wraparound.students.models import Student, StudentEnrollment
 from wraparound.students.oneroster.errors import MAX_ERRORS, ErrorList, RowError
 
 from ..models import EDFI_LABELS, AttendanceCategory, AttendanceEvent, InstructionalDay
+from . import courses, sqlcheck
 from . import source as files
 from .summaries import month_start, recompute_months
 
@@ -299,28 +307,106 @@ def _check_events(
 # The steps an import reports to `on_stage`, in order (the page shows "step n of N").
 STAGES = ("check:calendar", "check:attendance", "check:records", "write")
 
+Stage = Callable[[str], object]
+
+
+class _Checked(Exception):
+    """Rolls a dry run's transaction back once the SQL has checked the files."""
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        self.summary = summary
+
 
 def run_attendance_import(
     *,
     source: files.AttendanceSource,
     network: Network,
     dry_run: bool,
-    on_stage: Callable[[str], object] | None = None,
+    on_stage: Stage | None = None,
 ) -> AttendanceOutcome:
     """Check `source` and, unless `dry_run` or a problem was found, write it all at once.
-    `on_stage` is told each step of `STAGES` as it starts, outside the write transaction."""
+    `on_stage` is told each step of `STAGES` as it starts (on PostgreSQL from inside the
+    import's transaction: the caller makes it visible)."""
 
     def stage(name: str) -> None:
         if on_stage is not None:
             on_stage(name)
 
+    if not source.names & {files.CALENDAR, files.ATTENDANCE, files.COURSE_RESULTS}:
+        errors = ErrorList(cap=MAX_ERRORS)
+        errors.add(
+            files.ATTENDANCE,
+            0,
+            "",
+            _("None of calendar.csv, attendance.csv and course_results.csv was found."),
+        )
+        return AttendanceOutcome(errors.items, errors.count, {})
+    if connection.vendor == "postgresql":
+        outcome = _postgres(source=source, network=network, dry_run=dry_run, stage=stage)
+        if outcome is not None:
+            return outcome
+    return _row_by_row(source=source, network=network, dry_run=dry_run, stage=stage)
+
+
+def _read_courses(
+    source: files.AttendanceSource,
+    schools: dict[str, int],
+    network: Network,
+    errors: ErrorList,
+) -> list[tuple[int, courses.CourseRow]]:
+    if files.COURSE_RESULTS not in source.names:
+        return []
+    rows = _rows(source, files.COURSE_RESULTS, courses.REQUIRED, errors)
+    return courses.read_course_results(rows, schools, network, errors)
+
+
+def _postgres(
+    *, source: files.AttendanceSource, network: Network, dry_run: bool, stage: Stage
+) -> AttendanceOutcome | None:
+    """The PostgreSQL path; None when the files must be read row by row (they have problems,
+    or may have)."""
+    schools = dict(School.objects.filter(network=network).values_list("code", "pk"))
+    summary: dict[str, Any] = {}
+    try:
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            settings = (
+                contextlib.nullcontext()
+                if dry_run
+                else bulk_transaction(wrapper, network.pk, [Student._meta.db_table])
+            )
+            with settings:
+                loaded = sqlcheck.load_and_check(
+                    cursor, source=source, network_id=network.pk, stage=stage, dry_run=dry_run
+                )
+                errors = ErrorList(cap=MAX_ERRORS)
+                course_rows = _read_courses(source, schools, network, errors)
+                if errors:
+                    raise sqlcheck.Unclean
+                summary["calendar_days"] = loaded.calendar_days
+                summary["events"] = loaded.events
+                if files.COURSE_RESULTS in source.names:
+                    summary["course_results"] = len(course_rows)
+                if dry_run:
+                    raise _Checked(summary)
+                stage("write")
+                added, scope = sqlcheck.write(cursor, source=source, network_id=network.pk)
+                courses.write_course_results(course_rows, network)
+                summary["calendar_days_added"] = added
+                summary["months_recomputed"] = recompute_months(scope)
+                sqlcheck.drop_tables(cursor)
+    except sqlcheck.Unclean:
+        return None
+    except _Checked as done:
+        summary = done.summary
+    return AttendanceOutcome([], 0, summary)
+
+
+def _row_by_row(
+    *, source: files.AttendanceSource, network: Network, dry_run: bool, stage: Stage
+) -> AttendanceOutcome:
     errors = ErrorList(cap=MAX_ERRORS)
     summary: dict[str, Any] = {}
-    if files.CALENDAR not in source.names and files.ATTENDANCE not in source.names:
-        errors.add(files.ATTENDANCE, 0, "", _("Neither calendar.csv nor attendance.csv was found."))
-        return AttendanceOutcome(errors.items, errors.count, summary)
-    if files.COURSE_RESULTS in source.names:
-        summary["course_results"] = "not yet supported (ignored)"
     schools = dict(School.objects.filter(network=network).values_list("code", "pk"))
     calendar_days: set[tuple[int, dt.date]] = set()
     if files.CALENDAR in source.names:
@@ -332,8 +418,11 @@ def run_attendance_import(
         events = _read_attendance(source, schools, errors)
     stage("check:records")
     checked = _check_events(events, network, calendar_days, errors)
+    course_rows = _read_courses(source, schools, network, errors)
     summary["calendar_days"] = len(calendar_days)
     summary["events"] = len(checked)
+    if files.COURSE_RESULTS in source.names:
+        summary["course_results"] = len(course_rows)
     if errors or dry_run:
         return AttendanceOutcome(errors.items, errors.count, summary)
     stage("write")
@@ -361,6 +450,7 @@ def run_attendance_import(
             unique_fields=["student", "school", "date"],
             update_fields=["category", "minutes"],
         )
+        courses.write_course_results(course_rows, network)
         scope = {(s, month_start(d)) for s, d in new_days}
         scope.update((e.school_id, month_start(e.date)) for __, e in checked)
         summary["calendar_days_added"] = len(new_days)

@@ -84,14 +84,15 @@ def open_source(path: Path) -> AttendanceSource:
 
 
 def check_zip_upload(file: IO[bytes], name: str, size: int, max_bytes: int) -> None:
-    """Refuse an upload that is not a zip archive of a safe size holding calendar.csv or
-    attendance.csv, before it is stored (ValidationError)."""
+    """Refuse an upload that is not a zip archive of a safe size holding calendar.csv,
+    attendance.csv or course_results.csv, before it is stored (ValidationError)."""
     check_zip_file(file, name, size, max_bytes)
     source = ZipSource(file)
     try:
-        if CALENDAR not in source.names and ATTENDANCE not in source.names:
+        if not source.names:
             raise ValidationError(
-                _("%(name)s holds neither calendar.csv nor attendance.csv.") % {"name": name},
+                _("%(name)s holds none of calendar.csv, attendance.csv and course_results.csv.")
+                % {"name": name},
                 "no_files",
             )
     finally:

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from wraparound.students.models import StudentEnrollment
 
@@ -96,6 +96,15 @@ def recompute_months(scope: Iterable[tuple[int, dt.date]]) -> int:
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for school_id, month in scope:
         by_month[month_start(month)].add(school_id)
+    if connection.vendor == "postgresql":
+        if by_month:
+            _recompute_postgres(by_month)
+    else:
+        _recompute_portable(by_month)
+    return sum(len(s) for s in by_month.values())
+
+
+def _recompute_portable(by_month: dict[dt.date, set[int]]) -> None:
     with connection.cursor() as cursor:
         for month, school_ids in sorted(by_month.items()):
             last = month_end(month)
@@ -105,4 +114,150 @@ def recompute_months(scope: Iterable[tuple[int, dt.date]]) -> int:
                 delete, upsert = _statements(len(chunk))
                 cursor.execute(delete, [*chunk, month, month, last])
                 cursor.execute(upsert, [month, *chunk, month, last])
-    return sum(len(s) for s in by_month.values())
+
+
+# The PostgreSQL statements' temporary tables.
+SCOPE, DAYS, ENROLLED_SPANS, ENROLLED, COUNTS, NEW_ROWS = (
+    "attendance_scope",
+    "attendance_scope_days",
+    "attendance_scope_spans",
+    "attendance_scope_enrolled",
+    "attendance_scope_counts",
+    "attendance_scope_rows",
+)
+TEMPORARY = (SCOPE, DAYS, ENROLLED_SPANS, ENROLLED, COUNTS, NEW_ROWS)
+
+
+def _recompute_postgres(by_month: dict[dt.date, set[int]]) -> None:
+    """The same rows as the portable statements, for a city's thousands of school-months at
+    once. The portable statements pair every instructional day with every enrollment (tens of
+    millions of pairs for a city month) and count distinct dates; here a student with one
+    enrollment at the school spanning the month's instructional days — nearly all of them — is
+    enrolled on the month's day count, and only the others (a mid-month start or end, two
+    enrollments at one school) are paired day by day. Events are counted once each (one a
+    student, school and day), on the instructional days inside an enrollment."""
+    q = connection.ops.quote_name
+    month_t = q(AttendanceMonth._meta.db_table)
+    day_t = q(InstructionalDay._meta.db_table)
+    enr_t = q(StudentEnrollment._meta.db_table)
+    ev_t = q(AttendanceEvent._meta.db_table)
+    schools: list[int] = []
+    months: list[dt.date] = []
+    for month, school_ids in by_month.items():
+        schools.extend(school_ids)
+        months.extend([month] * len(school_ids))
+    c = AttendanceCategory
+
+    def count(categories: tuple[str, ...]) -> str:
+        listed = ", ".join(f"'{x}'" for x in categories)  # fixed codes, not user input
+        return f"count(*) FILTER (WHERE ev.category IN ({listed}))"
+
+    statements = [
+        *(f"DROP TABLE IF EXISTS pg_temp.{t}" for t in TEMPORARY),
+        f"""CREATE TEMP TABLE {SCOPE} ON COMMIT DROP AS
+            SELECT s.school_id, s.month, (s.month + interval '1 month')::date AS next
+            FROM unnest(%(schools)s::bigint[], %(months)s::date[]) s (school_id, month)""",
+        f"ANALYZE {SCOPE}",
+        f"""CREATE TEMP TABLE {DAYS} ON COMMIT DROP AS
+            SELECT d.network_id, d.school_id, s.month, d.date
+            FROM {SCOPE} s JOIN {day_t} d ON d.school_id = s.school_id
+                AND d.date >= s.month AND d.date < s.next""",
+        f"ANALYZE {DAYS}",
+        # Each enrollment with at least one of the month's instructional days in its span
+        # (approximately: between the month's first and last), with the month's day count.
+        f"""CREATE TEMP TABLE {ENROLLED_SPANS} ON COMMIT DROP AS
+            SELECT en.student_id, m.school_id, m.month, m.network_id, m.days, m.first,
+                m.last, en.begin_date, en.end_date,
+                count(*) OVER (PARTITION BY en.student_id, m.school_id, m.month) AS spans
+            FROM (SELECT network_id, school_id, month, count(*) AS days, min(date) AS first,
+                    max(date) AS last
+                  FROM {DAYS} GROUP BY network_id, school_id, month) m
+            JOIN {enr_t} en ON en.school_id = m.school_id
+                AND (en.begin_date IS NULL OR en.begin_date <= m.last)
+                AND (en.end_date IS NULL OR en.end_date >= m.first)""",
+        f"ANALYZE {ENROLLED_SPANS}",
+        f"""CREATE TEMP TABLE {ENROLLED} ON COMMIT DROP AS
+            SELECT network_id, student_id, school_id, month, days FROM {ENROLLED_SPANS}
+            WHERE spans = 1 AND (begin_date IS NULL OR begin_date <= first)
+                AND (end_date IS NULL OR end_date >= last)
+            UNION ALL
+            SELECT e.network_id, e.student_id, e.school_id, e.month, count(DISTINCT d.date)
+            FROM {ENROLLED_SPANS} e JOIN {DAYS} d ON d.school_id = e.school_id
+                AND d.month = e.month AND {_enrolled_on("e", "d.date")}
+            WHERE NOT (spans = 1 AND (begin_date IS NULL OR begin_date <= first)
+                AND (end_date IS NULL OR end_date >= last))
+            GROUP BY e.network_id, e.student_id, e.school_id, e.month""",
+        f"ANALYZE {ENROLLED}",
+        # The statistics of the events and months tables may predate the rows an import has
+        # just written (in this very transaction): every join below is between tables
+        # analyzed here, or a set operation, so that no plan rests on them.
+        f"""CREATE TEMP TABLE {COUNTS} ON COMMIT DROP AS
+            SELECT ev.student_id, ev.school_id, d.month,
+                {count((c.EXCUSED, c.UNEXCUSED))} AS absent, {count((c.EXCUSED,))} AS excused,
+                {count((c.UNEXCUSED,))} AS unexcused, {count((c.TARDY,))} AS tardies,
+                {count((c.EARLY_DEPARTURE,))} AS early, {count((c.PARTIAL,))} AS partial
+            FROM {DAYS} d JOIN {ev_t} ev ON ev.school_id = d.school_id AND ev.date = d.date
+            WHERE EXISTS (SELECT 1 FROM {ENROLLED_SPANS} sp
+                WHERE sp.student_id = ev.student_id AND sp.school_id = ev.school_id
+                  AND sp.month = d.month AND {_enrolled_on("sp", "ev.date")})
+            GROUP BY ev.student_id, ev.school_id, d.month""",
+        f"ANALYZE {COUNTS}",
+        # Only hash joins from here to the writes: planned on the months table's statistics
+        # from before this import, a nested loop would scan all of it once per school-month.
+        "SET LOCAL enable_nestloop = off",
+        f"""WITH stale AS (
+                SELECT m.student_id, m.school_id, m.month
+                FROM {SCOPE} s JOIN {month_t} m ON m.school_id = s.school_id
+                    AND m.month = s.month
+                EXCEPT
+                SELECT student_id, school_id, month FROM {ENROLLED})
+            DELETE FROM {month_t} m USING stale
+            WHERE m.student_id = stale.student_id AND m.school_id = stale.school_id
+                AND m.month = stale.month""",
+        # Changed rows updated, new ones inserted, unchanged ones left alone. Not `INSERT …
+        # ON CONFLICT`: its speculative insertion of each row cost twice as much as a plain
+        # INSERT of a city's 1.8 million student-months. The stale rows are gone (above), so
+        # every stored row of the scope has its match in ENROLLED.
+        f"""CREATE TEMP TABLE {NEW_ROWS} ON COMMIT DROP AS
+            SELECT e.network_id, e.student_id, e.school_id, e.month,
+                e.days AS enrolled_days, coalesce(n.absent, 0) AS absent_days,
+                coalesce(n.excused, 0) AS excused_days,
+                coalesce(n.unexcused, 0) AS unexcused_days, coalesce(n.tardies, 0) AS tardies,
+                coalesce(n.early, 0) AS early_departures, coalesce(n.partial, 0) AS partial_days,
+                m.id AS stored_id,
+                (m.id IS NOT NULL AND (m.network_id, m.enrolled_days, m.absent_days,
+                    m.excused_days, m.unexcused_days, m.tardies, m.early_departures,
+                    m.partial_days) IS NOT DISTINCT FROM (e.network_id, e.days,
+                    coalesce(n.absent, 0), coalesce(n.excused, 0), coalesce(n.unexcused, 0),
+                    coalesce(n.tardies, 0), coalesce(n.early, 0), coalesce(n.partial, 0)))
+                    AS unchanged
+            FROM {ENROLLED} e
+            LEFT JOIN {COUNTS} n ON n.student_id = e.student_id AND n.school_id = e.school_id
+                AND n.month = e.month
+            LEFT JOIN (SELECT m.* FROM {SCOPE} s JOIN {month_t} m ON m.school_id = s.school_id
+                    AND m.month = s.month) m
+                ON m.student_id = e.student_id AND m.school_id = e.school_id
+                AND m.month = e.month""",
+        "SELECT set_config('enable_nestloop', %(nestloop)s, true)",
+        f"""UPDATE {month_t} am SET network_id = r.network_id,
+                enrolled_days = r.enrolled_days, absent_days = r.absent_days,
+                excused_days = r.excused_days, unexcused_days = r.unexcused_days,
+                tardies = r.tardies, early_departures = r.early_departures,
+                partial_days = r.partial_days
+            FROM {NEW_ROWS} r WHERE am.id = r.stored_id AND NOT r.unchanged""",
+        f"""INSERT INTO {month_t} (network_id, student_id, school_id, month, enrolled_days,
+                absent_days, excused_days, unexcused_days, tardies, early_departures,
+                partial_days)
+            SELECT network_id, student_id, school_id, month, enrolled_days, absent_days,
+                excused_days, unexcused_days, tardies, early_departures, partial_days
+            FROM {NEW_ROWS} WHERE stored_id IS NULL
+            ORDER BY student_id, school_id, month""",
+        *(f"DROP TABLE {t}" for t in TEMPORARY),
+    ]
+    # A savepoint: ON COMMIT DROP tables need a transaction to live in.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        params = {"schools": schools, "months": months, "nestloop": cursor.fetchone()[0]}
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        for statement in statements:
+            cursor.execute(statement, params)

@@ -76,7 +76,7 @@ def test_admin_of_another_network_is_refused(t1, t2):
         ("attendance.zip", b"", "is empty"),
         ("attendance.zip", b"school_code,date\n", "not a zip archive"),
         ("attendance.zip", b"PK\x03\x04broken", "zip archive that can be read"),
-        ("attendance.zip", zip_bytes(users="sourcedId\n"), "neither calendar.csv nor"),
+        ("attendance.zip", zip_bytes(users="sourcedId\n"), "none of calendar.csv, attendance.csv"),
     ],
     # Named, not derived from the bytes: a zip carries its build time, and every xdist worker
     # must collect the same test ids.

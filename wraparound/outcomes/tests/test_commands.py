@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from wraparound.core.tests.factories import SchoolFactory
 from wraparound.students.tests.factories import StudentFactory
 
-from ..models import AttendanceEvent, AttendanceImport, AttendanceImportStatus
+from ..models import AttendanceEvent, AttendanceImport, AttendanceImportStatus, CourseResult
 from .factories import EnrollmentFactory, weekdays, write_files
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +105,41 @@ def test_errors_exit_2_and_are_printed_file_row_column(school, tmp_path):
     assert not AttendanceEvent.objects.exists()
     run = AttendanceImport.objects.get()
     assert (run.status, run.error_count) == (AttendanceImportStatus.INVALID, 2)
+
+
+COURSES = (
+    "student_id,school_code,school_year,term,course_code,course_title,credits_attempted,"
+    "credits_earned,grade\n"
+    "s-ana,02M475,2027,Fall,ENG9,English 9,1,1,B\n"
+)
+
+
+def test_course_results_are_imported_and_counted(school, tmp_path):
+    out = StringIO()
+    call_command(
+        "import_attendance",
+        str(write_files(tmp_path, course_results=COURSES)),
+        network=school.network.slug,
+        stdout=out,
+    )
+    assert "course_results: 1" in out.getvalue()
+    assert CourseResult.objects.get().passed is True
+
+
+def test_course_result_errors_exit_2_and_nothing_is_written(school, tmp_path):
+    bad = COURSES + "s-ana,02M475,27,Fall,ALG1,,,,\n"
+    out = StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "import_attendance",
+            str(write_files(folder(tmp_path, ATTENDANCE), course_results=bad)),
+            network=school.network.slug,
+            stdout=out,
+        )
+    assert caught.value.returncode == 2
+    assert out.getvalue().splitlines()[0].startswith("course_results.csv:3:school_year:")
+    assert not CourseResult.objects.exists()
+    assert not AttendanceEvent.objects.exists()
 
 
 def test_missing_path_exits_2(school, tmp_path):

@@ -4,9 +4,11 @@ dry run; all or nothing; idempotent re-import; summaries recomputed for what cha
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
 
 import pytest
+from django.db import connection
 
 from wraparound.core.tests.factories import SchoolFactory
 from wraparound.students.tests.factories import StudentFactory
@@ -183,15 +185,6 @@ def test_a_zip_with_a_folder_inside(world, tmp_path):
     assert AttendanceEvent.objects.count() == 4
 
 
-def test_course_results_are_reported_not_yet_supported(world, tmp_path):
-    folder = write_files(
-        tmp_path, calendar=calendar_csv(), attendance=GOOD, course_results="student_id\n"
-    )
-    outcome = run(folder, world)
-    assert outcome.ok
-    assert "not yet supported" in outcome.summary["course_results"]
-
-
 def test_a_folder_with_neither_file_is_an_error(world, tmp_path):
     outcome = run(write_files(tmp_path, other="x\n"), world)
     assert not outcome.ok
@@ -335,3 +328,128 @@ def test_errors_are_capped_and_the_rest_counted(world, tmp_path, monkeypatch):
     bad = attendance_csv(*[f"s-ana,01M001,2026-09-0{i},Sick," for i in range(1, 6)])
     outcome = run(write_files(tmp_path, calendar=calendar_csv(), attendance=bad), world)
     assert (len(outcome.errors), outcome.error_count) == (3, 5)
+
+
+def test_where_the_sql_is_stricter_the_reader_decides(world, tmp_path, monkeypatch):
+    """`+5` minutes and a category padded with a no-break space: the server's checks refuse
+    them, the row-by-row reader accepts them (on SQLite it is the only path)."""
+    calls: list[bool] = []
+    row_by_row = importer._row_by_row
+
+    def counted(**kwargs):
+        calls.append(True)
+        return row_by_row(**kwargs)
+
+    monkeypatch.setattr(importer, "_row_by_row", counted)
+    text = attendance_csv("s-ana,01M001,2026-09-01,Tardy,+5", "s-ana,01M001,2026-09-02,\xa0Tardy,")
+    outcome = run(write_files(tmp_path, calendar=calendar_csv(), attendance=text), world)
+    assert outcome.ok, outcome.errors
+    assert calls == [True]
+    assert sorted(AttendanceEvent.objects.values_list("date", "category", "minutes")) == [
+        (dt.date(2026, 9, 1), C.TARDY, 5),
+        (dt.date(2026, 9, 2), C.TARDY, None),
+    ]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+def test_clean_files_are_checked_and_written_by_the_server(world, tmp_path, monkeypatch, dry_run):
+    def row_by_row(**kwargs):
+        raise AssertionError("clean files were read row by row")
+
+    monkeypatch.setattr(importer, "_row_by_row", row_by_row)
+    seen: list[str] = []
+    folder = write_files(tmp_path, calendar=calendar_csv(), attendance=GOOD)
+    outcome = run_attendance_import(
+        source=FolderSource(folder), network=world["network"], dry_run=dry_run, on_stage=seen.append
+    )
+    assert outcome.ok
+    assert outcome.summary["events"] == 4
+    assert outcome.summary["calendar_days"] == 44
+    if dry_run:
+        assert seen == ["check:calendar", "check:attendance", "check:records"]
+        assert snapshot() == ([], [], [])
+        return
+    assert seen == list(importer.STAGES)
+    assert outcome.summary["calendar_days_added"] == 44
+    assert months(world["ana"]) == {
+        dt.date(2026, 9, 1): (22, 1, 1, 0, 1, 0, 0),
+        dt.date(2026, 10, 1): (22, 1, 0, 1, 0, 0, 0),
+    }
+    # A second run with one day changed: only that row is rewritten.
+    before = {e.pk: e for e in AttendanceEvent.objects.all()}
+    fix = attendance_csv(
+        "s-ana,01M001,2026-09-01,In Attendance,", "s-ana,01M001,2026-09-02,Tardy,15"
+    )
+    assert run(write_files(tmp_path / "fix", attendance=fix), world).ok
+    after = {e.pk: e for e in AttendanceEvent.objects.all()}
+    assert set(after) == set(before)
+    assert [pk for pk in after if after[pk].category != before[pk].category] == [
+        AttendanceEvent.objects.get(student=world["ana"], date=dt.date(2026, 9, 1)).pk
+    ]
+    assert months(world["ana"])[dt.date(2026, 9, 1)] == (22, 0, 0, 0, 1, 0, 0)
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+def test_a_duplicate_of_a_stored_event_is_reported(world, tmp_path, dry_run):
+    assert run(write_files(tmp_path / "a", calendar=calendar_csv(), attendance=GOOD), world).ok
+    before = snapshot()
+    twice = attendance_csv(
+        "s-ana,01M001,2026-09-01,Tardy,", "s-ana,01M001,2026-09-01,Excused Absence,"
+    )
+    outcome = run(write_files(tmp_path / "b", attendance=twice), world, dry_run)
+    assert [(e["row"], e["column"]) for e in outcome.errors] == [(3, "date")]
+    assert snapshot() == before
+
+
+def test_a_duplicate_is_reported_by_a_dry_run(world, tmp_path):
+    twice = attendance_csv("s-ana,01M001,2026-09-03,Tardy,", "s-ana,01M001,2026-09-03,Tardy,")
+    folder = write_files(tmp_path, calendar=calendar_csv(), attendance=twice)
+    outcome = run(folder, world, dry_run=True)
+    assert [(e["row"], e["column"]) for e in outcome.errors] == [(3, "date")]
+
+
+def _setting(name):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        return cursor.fetchone()[0]
+
+
+def _spy_on_writes(monkeypatch):
+    seen: list[str] = []
+    real = importer.sqlcheck.write
+
+    def spy(cursor, **kwargs):
+        seen.append(_setting("session_replication_role"))
+        return real(cursor, **kwargs)
+
+    monkeypatch.setattr(importer.sqlcheck, "write", spy)
+    return seen
+
+
+@pytest.mark.postgresql
+def test_the_server_path_writes_without_row_triggers_and_turns_them_back_on(
+    world, tmp_path, monkeypatch
+):
+    seen = _spy_on_writes(monkeypatch)
+    assert run(write_files(tmp_path, calendar=calendar_csv(), attendance=GOOD), world).ok
+    assert seen == ["replica"]  # the test runs as a superuser: the privilege is there
+    assert _setting("session_replication_role") == "origin"
+    assert AttendanceEvent.objects.count() == 4
+
+
+@pytest.mark.postgresql
+def test_without_the_privilege_the_server_path_runs_with_its_foreign_key_checks(
+    world, tmp_path, monkeypatch
+):
+    role = f"attendance_no_privilege_{os.getpid()}"  # the test's transaction rolls it back
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+    seen = _spy_on_writes(monkeypatch)
+    outcome = run(write_files(tmp_path, calendar=calendar_csv(), attendance=GOOD), world)
+    assert outcome.ok, outcome.errors
+    assert seen == ["origin"]
+    assert AttendanceEvent.objects.count() == 4

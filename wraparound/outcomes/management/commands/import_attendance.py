@@ -1,8 +1,9 @@
 """manage.py import_attendance PATH --network SLUG [--dry-run]
 
-Imports a school calendar and attendance events (a folder or a zip holding calendar.csv and/or
-attendance.csv) into a network. Calendar days are added, never removed; events are upserted, so
-a re-import may change a day's category. Exit status: 0 imported (or checked), 2 when the files
+Imports a school calendar, attendance events and course results (a folder or a zip holding any
+of calendar.csv, attendance.csv and course_results.csv) into a network. Calendar days are added,
+never removed; events and course results are upserted, so a re-import may change a day's
+category or a course's grade. Exit status: 0 imported (or checked), 2 when the files
 have errors — printed one a line as `file:row:column: message` — and nothing was written."""
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from ...models import AttendanceImportStatus
 
 
 class Command(BaseCommand):
-    help = "Import a school calendar and attendance events (folder or zip) into a network."
+    help = (
+        "Import a school calendar, attendance events and course results (folder or zip) into "
+        "a network."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="a folder or a .zip of the CSV files")
