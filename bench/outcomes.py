@@ -1,5 +1,7 @@
 """Benchmark: outcomes. Part `import`: the attendance import against a bare COPY of the same
-attendance.csv rows.
+attendance.csv rows. Part `dashboards` (`bench/outcomes.py dashboards [--reuse]` on a database
+holding the city profile): the network, school and partner dashboards' p50/p95 and queries
+(`bench/outcomes_dashboards.py`; goals: network p95 < 1 s, school p95 < 200 ms).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_outcomes \\
         DEBUG=true .venv/bin/python bench/outcomes.py import [--students 900000] [--schools 1600]
@@ -411,18 +413,28 @@ def part_import(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("part", choices=["import"])
+    parser.add_argument("part", choices=["import", "dashboards"])
     parser.add_argument("--students", type=int, default=900_000)
     parser.add_argument("--schools", type=int, default=1_600)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the bench network")
     parser.add_argument("--keep", type=Path, default=None, help="write the files here")
+    parser.add_argument(
+        "--reuse", action="store_true", help="dashboards: measure the city network already there"
+    )
     args = parser.parse_args()
     scratch = setup_django()
     from django.core.management import call_command
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    result = part_import(args)
+    if args.part == "dashboards":
+        # The dashboards' own script (bench/outcomes_dashboards.py) does the measuring; its
+        # figures are kept here too, under their part, beside the import's.
+        from outcomes_dashboards import run as run_dashboards
+
+        result = run_dashboards("default", reuse=args.reuse)
+    else:
+        result = part_import(args)
     if connection.vendor == "postgresql":
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         results[args.part] = result
