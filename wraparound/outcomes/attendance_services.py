@@ -17,18 +17,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections, transaction
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wraparound.agreements.uploads import check_name
 from wraparound.core import access
-from wraparound.core.models import Network
+from wraparound.core.models import Network, SchoolYear
 from wraparound.core.services import audit_record
+from wraparound.students.models import Student
 
 from .attendance.importer import run_attendance_import
 from .attendance.source import AttendanceSource, ZipSource, check_zip_upload
-from .models import AttendanceImport, AttendanceImportStatus
-from .rollup import refresh_after_change
+from .attendance.summaries import recompute_months
+from .models import AttendanceImport, AttendanceImportStatus, InstructionalDay
+from .rollup import INLINE_REFRESH_MAX_STUDENTS, refresh_after_change
 
 logger = logging.getLogger(__name__)
 
@@ -263,3 +266,44 @@ def _finish(
         data={"status": status, "dry_run": run.dry_run, "errors": error_count, **summary},
     )
     return run
+
+
+# --- after a roster import ---------------------------------------------------------------------
+
+
+def attendance_recompute_after_roster(network_id: int) -> int:
+    """Recompute the student × month summaries of the network's current school year (its
+    schools' months with instructional days), then the outcome rollups. Enrollment dates decide
+    which instructional days count as enrolled, and a roster import may have changed them.
+    Idempotent. Returns the school-months recomputed."""
+    year = SchoolYear.objects.filter(network_id=network_id, is_current=True).first()
+    if year is None:
+        return 0
+    scope = set(
+        InstructionalDay.objects.filter(
+            network_id=network_id, date__gte=year.start_date, date__lte=year.end_date
+        )
+        .annotate(month=TruncMonth("date"))
+        .values_list("school_id", "month")
+        .distinct()
+    )
+    if not scope:
+        return 0
+    with transaction.atomic():
+        recomputed = recompute_months(scope)
+        refresh_after_change(network_id)
+    return recomputed
+
+
+def attendance_after_roster_import(sender: Any, *, network_id: int, **kwargs: Any) -> None:
+    """`students.signals.roster_imported`: queue the recomputation for the worker. Without a
+    worker tasks run inline, so only a network of up to `INLINE_REFRESH_MAX_STUDENTS` students is
+    recomputed at once (a city-sized one would hold the import's caller for minutes); a larger
+    one is recomputed by its next attendance import."""
+    from .tasks import attendance_after_roster_import_task
+
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False) and (
+        Student.objects.filter(network_id=network_id).count() > INLINE_REFRESH_MAX_STUDENTS
+    ):
+        return
+    transaction.on_commit(lambda: attendance_after_roster_import_task.delay(network_id))

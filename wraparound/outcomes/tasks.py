@@ -41,3 +41,12 @@ def outcome_rollups_refresh_task() -> int:
     from .rollup import refresh_all
 
     return refresh_all()
+
+
+@shared_task
+def attendance_after_roster_import_task(network_id: int) -> int:
+    """A roster import may have changed enrollment dates: recompute the network's attendance
+    summaries of the current school year (and its outcome rollups). Idempotent."""
+    from .attendance_services import attendance_recompute_after_roster
+
+    return attendance_recompute_after_roster(network_id)

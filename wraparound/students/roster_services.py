@@ -27,6 +27,7 @@ from .models import ImportStatus, RosterImport
 from .oneroster.importer import run_import
 from .oneroster.progress import Echo, Progress
 from .oneroster.source import RosterSource, ZipSource, check_zip_upload
+from .signals import roster_imported
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,12 @@ def roster_import_execute(
     else:
         status = ImportStatus.DONE
     roster_import.mode = outcome.mode
-    return _finish(roster_import, status=status, errors=outcome.errors, summary=summary)
+    finished = _finish(roster_import, status=status, errors=outcome.errors, summary=summary)
+    if status == ImportStatus.DONE:
+        roster_imported.send(
+            sender=RosterImport, network_id=roster_import.network_id, roster_import=finished
+        )
+    return finished
 
 
 def _finish(
