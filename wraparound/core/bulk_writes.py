@@ -2,8 +2,8 @@
 not waited for, and no per-row foreign-key triggers where the database role may skip them, with
 explicit locks doing what those triggers would also have done.
 
-Shared by the imports that write millions of rows in one transaction (attendance; the OneRoster
-import has the same code in `students.oneroster.importer` and may move to this one)."""
+Shared by the imports that write millions of rows in one transaction: the OneRoster import and
+the attendance import."""
 
 from __future__ import annotations
 

@@ -14,14 +14,14 @@ in memory, and the write transaction follows it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from wraparound.core.bulk_writes import bulk_transaction
 from wraparound.core.models import Network
 
 from . import spec, sqlcheck, staging
@@ -102,51 +102,17 @@ def _postgres(
     return Outcome(errors=[], error_count=0, modes=reader.modes, summary=summary)
 
 
-@contextmanager
-def _bulk_transaction(cursor: Any, network: Network) -> Iterator[None]:
-    """The import's settings, for its own transaction only: inside a caller's transaction (a
-    savepoint) the triggers are back on once the import is done. When it fails, rolling its
-    savepoint back undoes the SET LOCALs too."""
-    _relaxed_commit(cursor)
-    skipped = _without_row_triggers(cursor, network)
-    yield
-    if skipped:
-        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-
-
-def _without_row_triggers(cursor: Any, network: Network) -> bool:
-    """Where the database role may (a superuser, or on PostgreSQL 15+ `GRANT SET ON PARAMETER
-    session_replication_role`), the import's transaction fires no row triggers — in this
-    schema, only the foreign-key checks: one query per written row and foreign key, about a
-    million of them for a hundred thousand students, all queued until COMMIT. They cannot fail
-    here: every school id comes from core_school, every student and guardian id from a join
-    with the rows just written. What they would also do is keep the referenced rows from being
-    deleted by someone else before the import commits; the locks below do that instead: the
-    network and its schools FOR KEY SHARE (as the checks would), and the students and
-    guardians tables against every other writer (an import's links and enrollments point at
-    students and guardians it did not write). Other readers, and other writers of tables that
-    refer to students (referrals, consents), are not held up; a second import waits for the
-    first. Without the privilege, the checks run as usual."""
-    try:
-        with transaction.atomic():
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except DatabaseError:
-        return False
-    cursor.execute(f"LOCK TABLE {staging.STUDENT}, {staging.GUARDIAN} IN SHARE ROW EXCLUSIVE MODE")
-    # Row locks, no rows wanted back: the network has a few thousand schools at most.
-    cursor.execute("SELECT id FROM core_network WHERE id = %s FOR KEY SHARE", [network.pk])
-    cursor.execute("SELECT id FROM core_school WHERE network_id = %s FOR KEY SHARE", [network.pk])
-    return True
-
-
-def _relaxed_commit(cursor: Any) -> None:
-    """The import's commit does not wait for its WAL to reach the disk. A crash in the next
-    fraction of a second can lose the whole import (never part of it: it is one transaction),
-    and the roster is still there to run again: an import is idempotent by sourcedId. The
-    RosterImport row that says it is done is committed afterwards, synchronously, and flushing
-    that commit flushes the WAL before it too: an import reported done is on disk. Only this
-    transaction is relaxed (SET LOCAL); inside a caller's transaction, the caller's."""
-    cursor.execute("SET LOCAL synchronous_commit = off")
+def _bulk_transaction(cursor: Any, network: Network) -> AbstractContextManager[None]:
+    """The import's one big transaction (ADR 0006, `core.bulk_writes`): its commit not waited
+    for, and, where the role may, no per-row foreign-key checks. They cannot fail here: every
+    school id comes from core_school, every student and guardian id from a join with the rows
+    just written. What they would also do — keep the referenced rows from being deleted before
+    the import commits — the locks do instead: the network and its schools FOR KEY SHARE, and
+    the students and guardians tables against every other writer (an import's links and
+    enrollments point at students and guardians it did not write). Readers, and writers of
+    tables that refer to students (referrals, consents), are not held up; a second import waits
+    for the first."""
+    return bulk_transaction(cursor, network.pk, [staging.STUDENT, staging.GUARDIAN])
 
 
 def run_import(
