@@ -186,6 +186,7 @@ def school_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "school": school,
             "network": school.network,
+            "year": year,
             "form": form,
             "data": data,
             "year_label": _year_label(school.network, year),
@@ -262,6 +263,7 @@ def organization_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organization": organization,
             "network": organization.network,
+            "year": year,
             "form": form,
             "data": data,
             "year_label": _year_label(organization.network, year),

@@ -234,3 +234,22 @@ def test_only_the_network_admin_may_ask_for_a_recompute(world, t1, t2, as_user, 
     assert client.get(url).status_code == 405  # a recompute is a POST
     other = reverse("network_outcomes_refresh", args=[t2.network.slug])
     assert client.post(other, {"year": world.year}).status_code == 404
+
+
+def test_each_dashboard_links_to_its_report(t1, as_user):
+    client = as_user(t1.users["network_admin"])
+    school = t1.schools[0]
+    pages = {
+        reverse("school_outcomes", args=[school.pk]): reverse(
+            "school_outcome_report", args=[school.pk, "pdf"]
+        ),
+        reverse("organization_outcomes", args=[t1.org_a.pk]): reverse(
+            "organization_outcome_report", args=[t1.org_a.pk, "xlsx"]
+        ),
+        reverse("network_outcomes", args=[t1.network.slug]): reverse(
+            "outcome_reports", args=[t1.network.slug]
+        ),
+    }
+    for page, report in pages.items():
+        body = client.get(page).content.decode()
+        assert f'href="{report}?year=' in body, page
