@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "wraparound.students",
     "wraparound.referrals",
     "wraparound.outcomes",
+    "wraparound.coalitions",
+    "wraparound.meetings",
+    "wraparound.training",
+    "wraparound.initiatives",
+    "wraparound.conferences",
     "wraparound.demo",
 ]
 

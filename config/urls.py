@@ -17,4 +17,9 @@ urlpatterns = [
     path("", include("wraparound.students.urls")),
     path("", include("wraparound.referrals.urls")),
     path("", include("wraparound.outcomes.urls")),
+    path("", include("wraparound.coalitions.urls")),
+    path("", include("wraparound.meetings.urls")),
+    path("", include("wraparound.training.urls")),
+    path("", include("wraparound.initiatives.urls")),
+    path("", include("wraparound.conferences.urls")),
 ]

@@ -572,3 +572,18 @@ def can_evaluate(user: Any, network_id: int) -> bool:
     """Run the what-helped comparison and export the de-identified extract: network admins and
     evaluators."""
     return can_view_network_outcomes(user, network_id)
+
+
+# --- coalitions: members, commitments, measures, shared resources (issue 8) ----------------------
+
+
+# --- meetings and action items (issue 8) ----------------------------------------------------------
+
+
+# --- professional development (issue 8) ----------------------------------------------------------
+
+
+# --- initiatives (issue 8) ------------------------------------------------------------------------
+
+
+# --- family team conferences (issue 8) -----------------------------------------------------------

@@ -345,7 +345,8 @@ class Organization(models.Model):
 
 
 class Coalition(models.Model):
-    """A coalition of agencies in one community. The coalitions issue extends this."""
+    """A coalition of agencies in one community; its members, meetings and board are in the
+    coalitions and meetings apps."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coalitions")
     community = models.ForeignKey(
@@ -353,6 +354,8 @@ class Coalition(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     focus = models.TextField(_("focus"), blank=True)
+    principles = models.TextField(_("shared principles"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["network", "name"]

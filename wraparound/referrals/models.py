@@ -80,6 +80,21 @@ class Referral(models.Model):
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
     )
+    # A cross-agency referral: one coalition member agency refers to another's service.
+    referring_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_sent",
+    )
+    coalition = models.ForeignKey(
+        "core.Coalition",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
     # The ground on which identifiable data goes to the partner, fixed when it is sent.
     basis = models.CharField(max_length=32, choices=DisclosureBasis.choices, blank=True)
     data_sharing = models.ForeignKey(
@@ -114,6 +129,7 @@ class Referral(models.Model):
             models.Index(fields=["service", "status"]),
             models.Index(fields=["status", "response_due_on"]),
             models.Index(fields=["student", "status"]),
+            models.Index(fields=["coalition", "status"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,1 @@
+"""Models: see the issue; the helper building this app fills it."""
