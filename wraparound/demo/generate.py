@@ -244,6 +244,9 @@ def reset_network(slug: str) -> bool:
     Disclosure.objects.filter(network=network).delete()
     AuditEvent.objects.filter(network=network).delete()
     Goal.objects.filter(network=network).delete()  # goals refer to partnerships
+    # Coalition members protect their organizations and schools; meetings, posts and commitments
+    # go with their coalition.
+    Coalition.objects.filter(network=network).delete()
     reset_students(network.pk)  # referrals refer to services, partnerships and agreements
     reset_agreements(network.pk)  # MOUs refer to partnerships, staff to organizations
     reset_assessments(network.pk)  # they refer to the directory's categories and services
@@ -751,19 +754,38 @@ def generate_organizations(data: DemoData, rng: random.Random, fake: Faker) -> l
 
 
 def generate_coalitions(data: DemoData, rng: random.Random, fake: Faker) -> list[Coalition]:
-    community = data.communities[0]
-    place = data.places[community.code]
-    coalition = Coalition.objects.create(
-        network=data.network,
-        community=community,
-        name=f"{place.short_name} Coalition for Children and Families",
-        focus=(
-            f"Agencies, schools and families in {in_a_sentence(place.name)} working together "
-            "on attendance, health and housing stability, and referring families between each "
-            "other's services."
-        ),
+    """One coalition per community: agencies, schools and families of the community district."""
+    focuses = [
+        "on attendance, health and housing stability, and referring families between each "
+        "other's services.",
+        "on early childhood and the move from pre-K to kindergarten, with the district's Head "
+        "Start and child-care providers.",
+        "on safe passage, after-school places and family economic stability.",
+    ]
+    names = [
+        "{place} Coalition for Children and Families",
+        "{place} Family Partnership Council",
+        "{place} Community Schools Coalition",
+    ]
+    coalitions = Coalition.objects.bulk_create(
+        Coalition(
+            network=data.network,
+            community=community,
+            name=names[i % len(names)].format(place=data.places[community.code].short_name),
+            focus=(
+                f"Agencies, schools and families in "
+                f"{in_a_sentence(data.places[community.code].name)} working together "
+                + focuses[i % len(focuses)]
+            ),
+            principles=(
+                "Families are partners, not cases. We share what we know only with consent. "
+                "We answer each other's referrals within five school days. We measure what we "
+                "promise and publish it to the coalition."
+            ),
+        )
+        for i, community in enumerate(data.communities)
     )
-    data.coalitions = [coalition]
+    data.coalitions = list(coalitions)
     return data.coalitions
 
 

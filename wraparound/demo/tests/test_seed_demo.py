@@ -101,9 +101,15 @@ def test_small_profile_counts_and_memberships() -> None:
         "2026-09-10",
         "2027-06-25",
     )
-    coalition = Coalition.objects.get(network=network)
+    # One coalition per community; the demo coalition login belongs to the first.
+    coalitions = list(Coalition.objects.filter(network=network).order_by("id"))
+    assert [c.community.code for c in coalitions if c.community] == sorted(
+        network.communities.values_list("code", flat=True)
+    )
+    coalition = coalitions[0]
     assert coalition.community == network.communities.get(code="201")
     assert coalition.name == "Mott Haven Coalition for Children and Families"
+    assert all(c.principles for c in coalitions)
 
     users = get_user_model().objects.filter(username__in=[d.username for d in DEMO_LOGINS])
     assert users.count() == 9
@@ -179,7 +185,7 @@ def test_rerun_replaces_the_network_without_duplicates() -> None:
     assert School.objects.count() == 12
     assert Organization.objects.count() == 60
     assert Community.objects.count() == 3
-    assert Coalition.objects.count() == 1
+    assert Coalition.objects.count() == 3
     # the demo logins (the MOUs' other signers are tested with agreements.py)
     assert get_user_model().objects.exclude(username__startswith="demo-signer-").count() == 9
     assert Membership.objects.count() == 10
