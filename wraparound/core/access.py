@@ -575,15 +575,380 @@ def can_evaluate(user: Any, network_id: int) -> bool:
 
 
 # --- coalitions: members, commitments, measures, shared resources (issue 8) ----------------------
+#
+# A coalition is seen (home page, measures, board) by the network admins of its network and by
+# its coalition members (`visible_coalitions`); anyone else gets a 404. Network admins manage
+# everything in it. A coalition member acts for the member agencies whose contact they are
+# (`MemberContact.user`): their commitments and measures, posts in their name; any coalition
+# member may answer a post. Only aggregate counts about referrals are shown here, never a student.
+
+
+def can_manage_coalitions(user: Any) -> bool:
+    """Sees the coalition list with its create button: a network admin of some network."""
+    return bool(grants(user).networks_with(Role.NETWORK_ADMIN))
+
+
+def can_list_coalitions(user: Any) -> bool:
+    g = grants(user)
+    return bool(g.networks_with(Role.NETWORK_ADMIN) or g.coalitions_with(Role.COALITION_MEMBER))
+
+
+def can_manage_coalition(user: Any, coalition: Coalition) -> bool:
+    """Edit the coalition, its members and contacts, and act for any member: network admins."""
+    return is_network_admin(user, coalition.network_id)
+
+
+def is_coalition_member(user: Any, coalition: Coalition) -> bool:
+    return coalition.pk in grants(user).coalitions_with(Role.COALITION_MEMBER)
+
+
+def coalition_member_ids_for(user: Any, coalition: Coalition) -> frozenset[int]:
+    """The active member agencies of the coalition this user is a contact of (one query), for a
+    user who still holds the coalition member role there."""
+    if not is_coalition_member(user, coalition):
+        return frozenset()
+    from wraparound.coalitions.models import MemberContact
+
+    return frozenset(
+        MemberContact.objects.filter(
+            user_id=user.pk, member__coalition_id=coalition.pk, member__is_active=True
+        ).values_list("member_id", flat=True)
+    )
+
+
+def can_act_for_coalition_member(user: Any, coalition: Coalition, member_id: int | None) -> bool:
+    """Record commitments and measures, post on the board for this member agency (None: for the
+    coalition as a whole, which only network admins do)."""
+    if can_manage_coalition(user, coalition):
+        return True
+    return member_id is not None and member_id in coalition_member_ids_for(user, coalition)
+
+
+def can_respond_to_resource_post(user: Any, coalition: Coalition) -> bool:
+    """Answer a post on the board: anyone who sees the coalition."""
+    return can_manage_coalition(user, coalition) or is_coalition_member(user, coalition)
+
+
+def can_close_resource_post(user: Any, post: Any) -> bool:
+    """Mark a post fulfilled or withdraw it: who posted it, or a network admin."""
+    return (post.posted_by_id is not None and post.posted_by_id == user.pk) or is_network_admin(
+        user, post.coalition.network_id
+    )
 
 
 # --- meetings and action items (issue 8) ----------------------------------------------------------
+#
+# A coalition's meetings are run (scheduled, recorded, cancelled) by its coalition members and its
+# network's admins, and read by no one else but those who attended or own one of its action
+# items. A school's leadership-team meetings are run by the school's coordinators and principal
+# and its network's admins; the school's other roles (staff, clinical supervisors) read them.
+
+
+def can_run_coalition_meetings(user: Any, coalition: Coalition) -> bool:
+    return coalition.pk in grants(user).coalitions_with(Role.COALITION_MEMBER) or is_network_admin(
+        user, coalition.network_id
+    )
+
+
+def can_read_coalition_meetings(user: Any, coalition: Coalition) -> bool:
+    return can_run_coalition_meetings(user, coalition)
+
+
+def can_run_school_meetings(user: Any, school: School) -> bool:
+    return school.pk in grants(user).schools_with(
+        Role.SCHOOL_COORDINATOR, Role.PRINCIPAL
+    ) or is_network_admin(user, school.network_id)
+
+
+def can_read_school_meetings(user: Any, school: School) -> bool:
+    return school.pk in grants(user).schools_with(*SCHOOL_ROLES) or is_network_admin(
+        user, school.network_id
+    )
+
+
+def meeting_filter(user: Any) -> Q:
+    """Meetings a user reads: their bodies' (above), and any they attended or own an action item
+    of (so the link from their home page opens)."""
+    from wraparound.meetings.models import ActionItem, MeetingAttendee
+
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    g = grants(user)
+    return (
+        Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(coalition_id__in=g.coalitions_with(Role.COALITION_MEMBER))
+        | Q(school_id__in=g.schools_with(*SCHOOL_ROLES))
+        | Q(pk__in=MeetingAttendee.objects.filter(user_id=user.pk).values("meeting_id"))
+        | Q(
+            pk__in=ActionItem.objects.filter(owner_id=user.pk, meeting__isnull=False).values(
+                "meeting_id"
+            )
+        )
+    )
+
+
+def can_run_meeting(user: Any, meeting: Any) -> bool:
+    """Record, cancel, or change the action items of a meeting (or a series: same fields)."""
+    if meeting.coalition_id is not None:
+        return meeting.coalition_id in grants(user).coalitions_with(
+            Role.COALITION_MEMBER
+        ) or is_network_admin(user, meeting.network_id)
+    return meeting.school_id in grants(user).schools_with(
+        Role.SCHOOL_COORDINATOR, Role.PRINCIPAL
+    ) or is_network_admin(user, meeting.network_id)
+
+
+def action_item_filter(user: Any) -> Q:
+    """Action items a user reads: their own, and those of the bodies whose meetings they read."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    g = grants(user)
+    return (
+        Q(owner_id=user.pk)
+        | Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(coalition_id__in=g.coalitions_with(Role.COALITION_MEMBER))
+        | Q(school_id__in=g.schools_with(*SCHOOL_ROLES))
+    )
+
+
+def can_update_action_item(user: Any, item: Any) -> bool:
+    """Mark done, drop or reopen: the owner, or whoever runs the body's meetings."""
+    return item.owner_id == getattr(user, "pk", None) or can_run_meeting(user, item)
 
 
 # --- professional development (issue 8) ----------------------------------------------------------
+#
+# The network admin keeps the catalogue, schedules trainings, takes attendance and sees everyone's
+# record; a trainer with an account takes attendance for their trainings. School roles and partner
+# users see (and register for) the trainings whose audience includes them; partner admins register
+# their organization's campus staff and read those people's records. Evaluators, coalition members
+# and outsiders are not an audience.
+
+
+def training_networks(user: Any, audience: str) -> frozenset[int]:
+    """Networks in which the user is in a training audience ("school" or "partner")."""
+    g = grants(user)
+    if audience == "school":
+        ids = g.schools_with(*SCHOOL_ROLES)
+        model: Any = School
+    else:
+        ids = g.organizations_with(*PARTNER_ROLES)
+        model = Organization
+    if not ids:
+        return frozenset()
+    return frozenset(model.objects.filter(id__in=ids).values_list("network_id", flat=True))
+
+
+def training_filter(user: Any) -> Q:
+    """Trainings a user sees: all of their admin networks', those whose audience includes them,
+    and those they train."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    g = grants(user)
+    return (
+        Q(network_id__in=g.networks_with(Role.NETWORK_ADMIN))
+        | Q(network_id__in=training_networks(user, "school"), audience__in=("school", "both"))
+        | Q(network_id__in=training_networks(user, "partner"), audience__in=("partner", "both"))
+        | Q(trainer_id=user.pk)
+    )
+
+
+def can_use_training(user: Any) -> bool:
+    """Whether the training pages open at all (the user is an admin, an audience or a trainer)."""
+    g = grants(user)
+    return bool(
+        g.networks_with(Role.NETWORK_ADMIN)
+        or g.schools_with(*SCHOOL_ROLES)
+        or g.organizations_with(*PARTNER_ROLES)
+    )
+
+
+def can_manage_training(user: Any, network_id: int) -> bool:
+    """The catalogue, the schedule, every record and the compliance view: network admins."""
+    return is_network_admin(user, network_id)
+
+
+def can_take_attendance(user: Any, training: Any) -> bool:
+    return can_manage_training(user, training.network_id) or (
+        training.trainer_id is not None and training.trainer_id == getattr(user, "pk", None)
+    )
+
+
+def can_register_self(user: Any, training: Any) -> bool:
+    """Users in the training's audience register themselves."""
+    if training.audience in ("school", "both") and training.network_id in training_networks(
+        user, "school"
+    ):
+        return True
+    return training.audience in ("partner", "both") and training.network_id in training_networks(
+        user, "partner"
+    )
+
+
+def training_staff_organizations(user: Any) -> frozenset[int]:
+    """Organizations whose campus staff the user registers and whose records they read (as a
+    partner admin)."""
+    return grants(user).organizations_with(Role.PARTNER_ADMIN)
+
+
+def can_manage_staff_training(user: Any, organization: Organization) -> bool:
+    """Register an organization's campus staff, read their training records and certificates,
+    see its compliance: its partner admins, or a network admin."""
+    return can_act_for_organization(user, organization)
 
 
 # --- initiatives (issue 8) ------------------------------------------------------------------------
 
+# A network's initiatives are read by its network-wide roles (admins, evaluators, network
+# supervisors) and by the school roles of its schools, who see their own schools' plans and the
+# feeder patterns their schools are in. Only network admins define initiatives and their goals;
+# a school's plan is written by its coordinators and principal, the plan's owner and network
+# admins. Partners and coalition members are not given initiatives.
+
+
+def initiative_filter(user: Any) -> Q:
+    """Initiatives the user may open (a Q on `initiatives.Initiative`)."""
+    g = grants(user)
+    school_networks = School.objects.filter(id__in=g.schools_with(*SCHOOL_ROLES)).values(
+        "network_id"
+    )
+    return Q(network_id__in=g.network_wide) | Q(network_id__in=school_networks)
+
+
+def sees_all_initiative_schools(user: Any, network_id: int) -> bool:
+    """Every school's plan and every feeder pattern of the network (else: the user's schools)."""
+    return network_id in grants(user).network_wide
+
+
+def initiative_plan_schools(user: Any) -> frozenset[int]:
+    """The schools whose plans a user without a network-wide role may read."""
+    return grants(user).schools_with(*SCHOOL_ROLES)
+
+
+def can_view_school_plans(user: Any, school: School) -> bool:
+    g = grants(user)
+    return school.pk in g.schools_with(*SCHOOL_ROLES) or school.network_id in g.network_wide
+
+
+def can_manage_initiatives(user: Any, network_id: int) -> bool:
+    return is_network_admin(user, network_id)
+
+
+def can_edit_school_plan(user: Any, school: School, owner_id: int | None = None) -> bool:
+    """Start or change a school's plan: the school's coordinators and principal, the plan's
+    owner while they still hold a role at the school, and network admins."""
+    g = grants(user)
+    if school.pk in g.schools_with(Role.SCHOOL_COORDINATOR, Role.PRINCIPAL):
+        return True
+    if owner_id is not None and owner_id == user.pk and school.pk in g.schools_with(*SCHOOL_ROLES):
+        return True
+    return is_network_admin(user, school.network_id)
+
 
 # --- family team conferences (issue 8) -----------------------------------------------------------
+#
+# A family team conference is read like a clinical note: its facilitator, the users recorded as
+# participants who were present, and the clinical supervisors of its school (or of its network).
+# Not network admins, not absent invitees, never evaluators, never exports. Partner users among
+# them read it on the family's consent (each read is logged as a Disclosure by the selectors).
+
+
+def conference_filter(user: Any) -> Q:
+    from wraparound.conferences.models import ConferenceParticipant
+
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    g = grants(user)
+    present = ConferenceParticipant.objects.filter(user_id=user.pk, present=True).values(
+        "conference_id"
+    )
+    return (
+        Q(facilitator_id=user.pk)
+        | Q(pk__in=present)
+        | Q(school_id__in=g.schools_with(Role.CLINICAL_SUPERVISOR))
+        | Q(network_id__in=g.networks_with(Role.CLINICAL_SUPERVISOR))
+    )
+
+
+def serving_organizations(
+    user: Any, *, student_id: int | None, guardian_id: int | None
+) -> set[int]:
+    """The user's partner organizations (staff role) that currently serve the student or family:
+    a referral of them to the organization that is sent, accepted, waitlisted or in service."""
+    from wraparound.referrals.models import Referral, ReferralStatus
+
+    orgs = grants(user).organizations_with(Role.PARTNER_STAFF)
+    if not orgs or (student_id is None and guardian_id is None):
+        return set()
+    subject = Q(student_id=student_id) if student_id is not None else Q(guardian_id=guardian_id)
+    if guardian_id is not None:
+        subject |= Q(student__guardian_links__guardian_id=guardian_id)
+    if student_id is not None:
+        subject |= Q(guardian__student_links__student_id=student_id)
+    serving = (
+        ReferralStatus.SENT,
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.WAITLISTED,
+        ReferralStatus.IN_SERVICE,
+    )
+    return set(
+        Referral.objects.filter(subject, organization_id__in=orgs, status__in=serving)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+
+
+def can_facilitate_conference(
+    user: Any, school: School, *, student_id: int | None = None, guardian_id: int | None = None
+) -> bool:
+    """The school's student-support team (coordinators, staff, clinical supervisors), and partner
+    staff of an organization that serves the student or family. Network admins and principals
+    do not hold family team conferences."""
+    g = grants(user)
+    if school.pk in g.schools_with(
+        Role.SCHOOL_COORDINATOR, Role.SCHOOL_STAFF, Role.CLINICAL_SUPERVISOR
+    ):
+        return True
+    return bool(serving_organizations(user, student_id=student_id, guardian_id=guardian_id))
+
+
+def may_hold_conferences(user: Any) -> bool:
+    """Whether "my conferences" and the new-conference form open at all (answered from grants)."""
+    g = grants(user)
+    return bool(
+        g.schools_with(Role.SCHOOL_COORDINATOR, Role.SCHOOL_STAFF, Role.CLINICAL_SUPERVISOR)
+        or g.networks_with(Role.CLINICAL_SUPERVISOR)
+        or g.organizations_with(Role.PARTNER_STAFF)
+    )
+
+
+def can_edit_conference(user: Any, conference: Any) -> bool:
+    """The facilitator and the users present (the team writes the record together)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if conference.facilitator_id == user.pk:
+        return True
+    return conference.participants.filter(user_id=user.pk, present=True).exists()
+
+
+def can_refer_across_agencies(user: Any, organization_id: int) -> bool:
+    """Partner staff refer the students and families their organization serves to another member
+    agency of a coalition the organization belongs to (the coalition checks are the service's)."""
+    return organization_id in grants(user).organizations_with(Role.PARTNER_STAFF)
+
+
+def can_view_coalition_referrals(user: Any, coalition: Coalition) -> bool:
+    """The coalition's cross-agency referral counts: its coalition members and network admins, and
+    the partner users and school roles of its active member agencies and schools."""
+    from wraparound.coalitions.models import CoalitionMember
+
+    g = grants(user)
+    if coalition.pk in g.coalitions_with(Role.COALITION_MEMBER) or is_network_admin(
+        user, coalition.network_id
+    ):
+        return True
+    members = CoalitionMember.objects.filter(coalition=coalition, is_active=True)
+    return members.filter(
+        Q(organization_id__in=g.organizations_with(*PARTNER_ROLES))
+        | Q(school_id__in=g.schools_with(*SCHOOL_ROLES))
+    ).exists()

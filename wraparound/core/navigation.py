@@ -62,6 +62,8 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         or g.organizations_with(*PARTNER_ROLES)
     ):
         items.append(NavItem(_("Agreements"), reverse("agreement_list")))
+    if access.can_use_training(user):
+        items.append(NavItem(_("Training"), reverse("training_list")))
     if g.schools_with(*SCHOOL_ROLES):
         items.append(NavItem(_("Caseload"), reverse("caseload")))
     if len(org_ids) == 1:

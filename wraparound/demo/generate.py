@@ -60,9 +60,11 @@ from .geography import (
     in_a_sentence,
 )
 from .goals import generate_goals
+from .initiatives import generate_initiatives, reset_initiatives
 from .logins import DEMO_LOGINS, DEMO_PASSWORD
 from .profiles import Profile
 from .students import STUDENT_TABLES, generate_students, reset_students
+from .training import generate_training, reset_training
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -113,6 +115,8 @@ class DemoData:
     attendance_counts: dict[str, int] = field(default_factory=dict)  # `attendance.py`
     planted_effect: PlantedEffect | None = None  # the effect `attendance.py` planted, if any
     goal_counts: dict[str, int] = field(default_factory=dict)  # `goals.py`
+    # coalitions, meetings, trainings, initiatives, conferences (`coalitions.py` and the rest)
+    partnership_work_counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -132,6 +136,7 @@ class DemoData:
             **self.student_counts,
             **self.attendance_counts,
             **self.goal_counts,
+            **self.partnership_work_counts,
         }
 
 
@@ -247,6 +252,10 @@ def reset_network(slug: str) -> bool:
     # Coalition members protect their organizations and schools; meetings, posts and commitments
     # go with their coalition.
     Coalition.objects.filter(network=network).delete()
+    reset_initiatives(network.pk)  # activities name directory organizations
+    # Training attendance refers to campus staff and clearance records, which reset_agreements
+    # deletes with plain SQL: trainings go first.
+    reset_training(network.pk)
     reset_students(network.pk)  # referrals refer to services, partnerships and agreements
     reset_agreements(network.pk)  # MOUs refer to partnerships, staff to organizations
     reset_assessments(network.pk)  # they refer to the directory's categories and services
@@ -946,6 +955,15 @@ def seed_demo(
         )
         data.goal_counts = timed(
             "goals", lambda: generate_goals(data, _streams(fake, seed, "goals")[0])
+        )
+        data.partnership_work_counts.update(
+            timed("training", lambda: generate_training(data, _streams(fake, seed, "training")[0]))
+        )
+        data.partnership_work_counts.update(
+            timed(
+                "initiatives",
+                lambda: generate_initiatives(data, _streams(fake, seed, "initiatives")[0]),
+            )
         )
     timed("analyze", lambda: analyze(*_ANALYZED))
     data.seconds = time.perf_counter() - started
