@@ -150,6 +150,15 @@ class MeasureEntry(models.Model):
         blank=True,
         related_name="measure_entries",
     )
+    # A figure that reports on a commitment the system cannot check (hours given, space lent).
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("commitment"),
+    )
     name = models.CharField(_("measure"), max_length=200)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=50, blank=True)

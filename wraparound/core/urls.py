@@ -47,5 +47,4 @@ urlpatterns = [
     path("schools/", views.school_list, name="school_list"),
     path("schools/<int:pk>/", views.school_detail, name="school_detail"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
-    path("coalitions/<int:pk>/", views.coalition_detail, name="coalition_detail"),
 ]

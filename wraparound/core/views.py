@@ -136,15 +136,6 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def coalition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    coalition = access.get_coalition_for_user(request.user, pk)
-    members = coalition.memberships.filter(is_active=True).select_related("user")
-    return render(
-        request, "core/coalition_detail.html", {"coalition": coalition, "members": members}
-    )
-
-
 # --- account: memberships, API tokens, two-factor -----------------------------------------------
 
 

@@ -49,6 +49,7 @@ from .agreements import ANALYZED as AGREEMENT_TABLES
 from .agreements import generate_agreements, reset_agreements
 from .assessments import generate_assessments, reset_assessments
 from .attendance import ATTENDANCE_TABLES, PlantedEffect, generate_attendance
+from .coalitions import generate_coalition_details
 from .directory import generate_directory, reset_directory
 from .geography import (
     COMMUNITY_DISTRICT_BY_CODE,
@@ -955,6 +956,14 @@ def seed_demo(
         )
         data.goal_counts = timed(
             "goals", lambda: generate_goals(data, _streams(fake, seed, "goals")[0])
+        )
+        data.partnership_work_counts.update(
+            timed(
+                "coalition details",
+                lambda: generate_coalition_details(
+                    data, *_streams(fake, seed, "coalition details")
+                ),
+            )
         )
         data.partnership_work_counts.update(
             timed("training", lambda: generate_training(data, _streams(fake, seed, "training")[0]))
