@@ -166,8 +166,11 @@ def _partnership_school(partnership: Partnership) -> Q:
 
 
 def _referrals(scope: Scope, period: Period) -> QuerySet[Referral]:
-    start = dt.datetime.combine(period.first, dt.time.min, tzinfo=dt.UTC)
-    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    # Days are the network's days: a referral sent at 7 pm in New York on the period's last day
+    # is in it, though it is already tomorrow in UTC.
+    tz = scope.network.tzinfo
+    start = dt.datetime.combine(period.first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     rows = Referral.objects.filter(
         network_id=scope.network.pk, sent_at__gte=start, sent_at__lt=end, student__isnull=False
     )

@@ -186,8 +186,9 @@ def _student_school_pairs(network: Network, first: dt.date, last: dt.date) -> An
     ):
         minutes[(student, school)][service] += int(spent or 0)
 
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    # The network's days, as in the indicators.
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=network.tzinfo)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=network.tzinfo)
     referrals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for student, school, status in Referral.objects.filter(
         network_id=network.pk, student__isnull=False, sent_at__gte=start, sent_at__lt=end

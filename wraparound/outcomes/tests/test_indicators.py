@@ -129,6 +129,25 @@ def test_referral_completion_rate_and_median_days_to_first_session():
     assert days.overall.value == Decimal("13.0000")  # median of 2, 4, ..., 24
 
 
+def test_a_period_ends_at_midnight_on_the_networks_clock_not_utc():
+    school = make_school()
+    network = school.network
+    network.time_zone = "America/New_York"
+    network.save(update_fields=["time_zone"])
+    last = dt.date(2026, 12, 5)
+    period = ind.Period(dt.date(2026, 9, 1), last)
+    tz = network.tzinfo
+    # 7 pm in New York on the last day is already the next day in UTC: inside the period.
+    evening = dt.datetime(2026, 12, 5, 19, 10, tzinfo=tz)
+    after = dt.datetime(2026, 12, 6, 0, 5, tzinfo=tz)  # just past midnight in New York
+    for s in _students(school, 10):
+        ReferralFactory(student=s, status=ReferralStatus.COMPLETED, sent_at=evening)
+    for s in _students(school, 10):
+        ReferralFactory(student=s, status=ReferralStatus.SENT, sent_at=after)
+    result = ind.referral_completion_rate(ind.Scope(network=network, school=school), period)
+    assert (result.overall.n, result.overall.value) == (10, Decimal("1.0000"))
+
+
 def test_share_of_tier3_students_served():
     school = make_school()
     tier3 = _students(school, 10)
