@@ -11,6 +11,16 @@ app.autodiscover_tasks()
 
 # Periodic jobs, run by `celery -A config beat` beside the workers.
 app.conf.beat_schedule = {
+    # Meeting series: every active series' meetings kept three months ahead.
+    "meetings-series-extend": {
+        "task": "wraparound.meetings.tasks.meeting_series_extend_task",
+        "schedule": crontab(hour=1, minute=15),
+    },
+    # Action items that became overdue: the owner is told, once per item.
+    "meetings-overdue-action-items": {
+        "task": "wraparound.meetings.tasks.overdue_action_items_notify_task",
+        "schedule": crontab(hour=7, minute=20),
+    },
     "directory-stale-reminders": {
         "task": "wraparound.directory.tasks.stale_reminders_send",
         "schedule": crontab(hour=7, minute=30),

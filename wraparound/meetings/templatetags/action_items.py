@@ -1,0 +1,42 @@
+"""`{% load action_items %}{% my_open_action_items %}` — the signed-in user's open action items
+on their home page, overdue first (two queries; nothing is shown when there are none); and
+`{% may_read_school_meetings school as x %}` for the school page's link to its meetings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from wraparound.core import access
+from wraparound.meetings import selectors
+
+register = template.Library()
+
+HOME_LIMIT = 10
+
+
+@register.inclusion_tag("meetings/_home_card.html", takes_context=True)
+def my_open_action_items(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {"items": []}
+    items = list(selectors.my_action_items(user, "open")[: HOME_LIMIT + 1])
+    shown = items[:HOME_LIMIT]
+    total = len(items) if len(items) <= HOME_LIMIT else selectors.my_action_items(user).count()
+    return {
+        "request": request,
+        "items": shown,
+        "total": total,
+        "overdue": sum(1 for i in shown if getattr(i, "is_overdue", False)),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def may_read_school_meetings(context: template.Context, school: Any) -> bool:
+    """`{% may_read_school_meetings school as x %}`: whether the school page links to its
+    leadership team's meetings (no query: the user's grants are cached)."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return bool(user is not None and access.can_read_school_meetings(user, school))
