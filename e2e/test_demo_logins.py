@@ -29,26 +29,37 @@ MAIN_NAV = 'nav[aria-label="Main"]'
 COMMON = {"Home", "API", "Account"}
 # Roles that read MOUs and ask whether a partner's person is cleared for campus.
 AGREEMENTS = {"Agreements", "Clearance check"}
+# Roles that train and follow up on meetings.
+WORK = {"Training", "Action items"}
 # The main-navigation links each role must see (exactly), from what the role may open
 # (DESIGN.md §1, wraparound/core/navigation.py). Optional links depend only on how wide the
 # demo makes a membership (a clinical supervisor may work for a school or the whole network).
 EXPECTED_NAV: dict[str, tuple[set[str], set[str]]] = {
     Role.NETWORK_ADMIN: (
-        COMMON | AGREEMENTS | {"Network", "Schools", "Directory", "Review"},
+        COMMON | AGREEMENTS | WORK | {"Network", "Schools", "Directory", "Review"},
         set(),
     ),
     Role.NETWORK_EVALUATOR: (COMMON | {"Network", "Schools", "Directory"}, set()),
-    Role.SCHOOL_COORDINATOR: (COMMON | AGREEMENTS | {"Schools", "Directory", "Caseload"}, set()),
-    Role.SCHOOL_STAFF: (COMMON | AGREEMENTS | {"Schools", "Directory", "Caseload"}, set()),
+    Role.SCHOOL_COORDINATOR: (
+        COMMON | AGREEMENTS | WORK | {"Schools", "Directory", "Caseload", "Conferences"},
+        set(),
+    ),
+    Role.SCHOOL_STAFF: (
+        COMMON | AGREEMENTS | WORK | {"Schools", "Directory", "Caseload", "Conferences"},
+        set(),
+    ),
     # A school's supervisor reads its agreements and checks clearance; a network one does not.
     Role.CLINICAL_SUPERVISOR: (
-        COMMON | {"Schools", "Directory"},
-        AGREEMENTS | {"Network", "Caseload"},
+        COMMON | {"Schools", "Directory", "Conferences"},
+        AGREEMENTS | WORK | {"Network", "Caseload"},
     ),
-    Role.PRINCIPAL: (COMMON | AGREEMENTS | {"Schools", "Directory", "Caseload"}, set()),
-    Role.PARTNER_ADMIN: (COMMON | AGREEMENTS | {"Organization", "Referrals"}, set()),
-    Role.PARTNER_STAFF: (COMMON | AGREEMENTS | {"Organization", "Referrals"}, set()),
-    Role.COALITION_MEMBER: (COMMON | {"Coalition"}, set()),
+    Role.PRINCIPAL: (COMMON | AGREEMENTS | WORK | {"Schools", "Directory", "Caseload"}, set()),
+    Role.PARTNER_ADMIN: (COMMON | AGREEMENTS | WORK | {"Organization", "Referrals"}, set()),
+    Role.PARTNER_STAFF: (
+        COMMON | AGREEMENTS | WORK | {"Organization", "Referrals", "Conferences"},
+        set(),
+    ),
+    Role.COALITION_MEMBER: (COMMON | {"Coalition", "Action items"}, set()),
 }
 
 

@@ -66,6 +66,15 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         items.append(NavItem(_("Training"), reverse("training_list")))
     if g.schools_with(*SCHOOL_ROLES):
         items.append(NavItem(_("Caseload"), reverse("caseload")))
+    if access.may_hold_conferences(user):
+        items.append(NavItem(_("Conferences"), reverse("conference_list")))
+    if (
+        g.networks_with(Role.NETWORK_ADMIN)
+        or g.schools_with(*SCHOOL_ROLES)
+        or g.coalitions_with(Role.COALITION_MEMBER)
+        or g.organizations_with(*PARTNER_ROLES)
+    ):
+        items.append(NavItem(_("Action items"), reverse("my_action_items")))
     if len(org_ids) == 1:
         items.append(NavItem(_("Referrals"), reverse("referral_partner_inbox", args=[org_ids[0]])))
     if access.can_check_clearance(user):

@@ -1859,6 +1859,9 @@ def reset_agreements(network_id: int) -> None:
     of its records and the demo's other signers — before its partnerships, organizations and
     schools go (`assessments.reset_assessments`): one statement a table, leaves first. The
     documents go from the storage when the reset commits (rolled back, they are still there)."""
+    from .training import reset_training  # trainings refer to requirements, staff and records
+
+    reset_training(network_id)
     storage = ClearanceRecord._meta.get_field("document").storage
     names = list(
         ClearanceRecord.objects.filter(network_id=network_id)

@@ -50,6 +50,7 @@ from .agreements import generate_agreements, reset_agreements
 from .assessments import generate_assessments, reset_assessments
 from .attendance import ATTENDANCE_TABLES, PlantedEffect, generate_attendance
 from .coalitions import generate_coalition_details
+from .conferences import generate_conferences, reset_conferences
 from .directory import generate_directory, reset_directory
 from .geography import (
     COMMUNITY_DISTRICT_BY_CODE,
@@ -63,6 +64,7 @@ from .geography import (
 from .goals import generate_goals
 from .initiatives import generate_initiatives, reset_initiatives
 from .logins import DEMO_LOGINS, DEMO_PASSWORD
+from .meetings import generate_meetings
 from .profiles import Profile
 from .students import STUDENT_TABLES, generate_students, reset_students
 from .training import generate_training, reset_training
@@ -257,6 +259,7 @@ def reset_network(slug: str) -> bool:
     # Training attendance refers to campus staff and clearance records, which reset_agreements
     # deletes with plain SQL: trainings go first.
     reset_training(network.pk)
+    reset_conferences(network.pk)  # conferences refer to students, guardians, consents, referrals
     reset_students(network.pk)  # referrals refer to services, partnerships and agreements
     reset_agreements(network.pk)  # MOUs refer to partnerships, staff to organizations
     reset_assessments(network.pk)  # they refer to the directory's categories and services
@@ -966,12 +969,21 @@ def seed_demo(
             )
         )
         data.partnership_work_counts.update(
+            timed("meetings", lambda: generate_meetings(data, _streams(fake, seed, "meetings")[0]))
+        )
+        data.partnership_work_counts.update(
             timed("training", lambda: generate_training(data, _streams(fake, seed, "training")[0]))
         )
         data.partnership_work_counts.update(
             timed(
                 "initiatives",
                 lambda: generate_initiatives(data, _streams(fake, seed, "initiatives")[0]),
+            )
+        )
+        data.partnership_work_counts.update(
+            timed(
+                "conferences",
+                lambda: generate_conferences(data, _streams(fake, seed, "conferences")[0]),
             )
         )
     timed("analyze", lambda: analyze(*_ANALYZED))

@@ -648,6 +648,9 @@ def _sessions(
 def reset_students(network_id: int) -> None:
     """Delete a network's attendance, sessions, referrals, consents, tiers, roster and imports:
     one statement a table, leaves first (before its partnerships, services and schools go)."""
+    from .conferences import reset_conferences  # conferences refer to students and referrals
+
+    reset_conferences(network_id)
     q = connection.ops.quote_name
     session = q(ServiceSession._meta.db_table)
     referral = q(Referral._meta.db_table)

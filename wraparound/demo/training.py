@@ -268,23 +268,34 @@ def generate_training(data: DemoData, rng: random.Random) -> dict[str, int]:
     Attendance.objects.bulk_create(attendances, batch_size=1000)
     # Certificate numbers need the ids (PostgreSQL and SQLite both return them from bulk_create).
     by_training = {t.pk: t for t in trainings}
+    order = {t.pk: i for i, t in enumerate(trainings, start=1)}
     completed = [a for a in attendances if a.status == AttendanceStatus.COMPLETED]
-    for a in completed:
+    # Numbered by position, not primary key, so that a re-seed gives the same numbers; the "D"
+    # keeps them apart from the numbers the app gives (year-training-attendance ids).
+    for i, a in enumerate(completed, start=1):
         t = by_training[a.training_id]
-        a.certificate_number = f"{t.starts_at.year}-{t.pk:05d}-{a.pk:06d}"
+        a.certificate_number = f"D{t.starts_at.year}-{order[t.pk]:04d}-{i:05d}"
     Attendance.objects.bulk_update(completed, ["certificate_number"], batch_size=1000)
 
     # The clearance records completions of a satisfying topic stand for.
     staff_org = {pk: org for pk, org, _ in staff}
     staff_by_user = {u: pk for pk, _, u in staff if u is not None}
+    # People the agreements demo already gave a record of the requirement keep the story it tells
+    # (a FERPA training about to expire, a paper certificate); the training fills the others in.
+    on_file = set(
+        ClearanceRecord.objects.filter(network=network, person__isnull=False).values_list(
+            "person_id", "requirement_id"
+        )
+    )
     records: list[ClearanceRecord] = []
     links: list[tuple[Attendance, int]] = []
     for a in completed:
         t = by_training[a.training_id]
         requirement = t.topic.clearance_requirement
         person = a.staff_member_id or staff_by_user.get(a.user_id or 0)
-        if requirement is None or person is None:
+        if requirement is None or person is None or (person, requirement.pk) in on_file:
             continue
+        on_file.add((person, requirement.pk))
         issued = timezone.localtime(t.starts_at, tz).date()
         records.append(
             ClearanceRecord(
@@ -299,7 +310,7 @@ def generate_training(data: DemoData, rng: random.Random) -> dict[str, int]:
                 note="Recorded from the training's attendance.",
                 submitted_at=t.starts_at + dt.timedelta(hours=4),
                 submitted_by=admin,
-                reviewed_at=t.starts_at + dt.timedelta(hours=4),
+                reviewed_at=t.starts_at + dt.timedelta(hours=4, minutes=1),
                 reviewed_by=admin,
             )
         )

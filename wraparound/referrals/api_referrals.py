@@ -12,13 +12,14 @@
 import datetime as dt
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from wraparound.core import access
 from wraparound.core.api import Id, Pages
+from wraparound.core.models import Organization
 from wraparound.directory.models import Service
 from wraparound.students import visibility
 from wraparound.students.models import Guardian, Student
@@ -269,6 +270,63 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
         )
     except visibility.SharingRefused as refused:
         return Status(400, {"detail": str(refused)})
+    return Status(201, _detail(user, selectors.get_referral_for_user(user, referral.pk)))
+
+
+class CrossAgencyIn(Schema):
+    referring_organization: Id = Field(description="Your agency, a coalition member")
+    student: Id | None = None
+    guardian: Id | None = None
+    service: Id = Field(description="A service of another member agency of the coalition")
+    reason: str = Field(max_length=4000)
+    urgent: bool = False
+    shared_elements: list[str] = Field(
+        default_factory=lambda: list(services.DEFAULT_SHARED_ELEMENTS)
+    )
+    send: bool = False
+
+
+@router.post(
+    "/cross-agency-referrals",
+    response={201: ReferralDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Refer a student or family your agency serves to another coalition member agency",
+)
+def referral_create_cross_agency(request: HttpRequest, payload: CrossAgencyIn) -> Any:
+    user = request.user
+    if not access.can_refer_across_agencies(user, payload.referring_organization):
+        raise Http404
+    if (payload.student is None) == (payload.guardian is None):
+        return Status(400, {"detail": "Give a student or a guardian (a family), not both."})
+    organization = Organization.objects.get(pk=payload.referring_organization)
+    # 404 unless the agency serves them (nothing is confirmed about anyone else).
+    selectors.serving_referral(
+        user, organization, student_id=payload.student, guardian_id=payload.guardian
+    )
+    service = (
+        Service.objects.filter(pk=payload.service, organization__network_id=organization.network_id)
+        .select_related("organization")
+        .first()
+    )
+    if service is None:
+        return Status(400, {"detail": "No such service in this network."})
+    try:
+        referral = services.referral_create_cross_agency(
+            user=user,
+            referring_organization=organization,
+            student=Student.objects.filter(pk=payload.student).first() if payload.student else None,
+            guardian=(
+                Guardian.objects.filter(pk=payload.guardian).first() if payload.guardian else None
+            ),
+            service=service,
+            reason=payload.reason,
+            urgent=payload.urgent,
+            shared_elements=payload.shared_elements,
+            send=payload.send,
+        )
+    except visibility.SharingRefused as refused:
+        return Status(400, {"detail": str(refused)})
+    except ValidationError as error:
+        return Status(400, {"detail": " ".join(error.messages)})
     return Status(201, _detail(user, selectors.get_referral_for_user(user, referral.pk)))
 
 

@@ -183,3 +183,17 @@ def transition_form(referral: Any, to: str, data: Any = None) -> TransitionForm:
     else:
         del form.fields["reason"]
     return form
+
+
+class CrossAgencyReferralForm(ReferralForm):
+    """A member agency's referral to another member agency's service: who is referred is fixed by
+    the page (a student or family the agency serves), so the form is the rest of the referral."""
+
+    def __init__(self, data: Any = None, *, school: School, services: Any, **kwargs: Any) -> None:
+        super().__init__(data, school=school, services=services, students=[], **kwargs)
+        del self.fields["subject"]
+        service_field: Any = self.fields["service"]
+        service_field.label = gettext_lazy("Service of a fellow coalition member")
+        service_field.help_text = gettext_lazy(
+            "Services of the other member agencies of your coalitions, with capacity and waitlist."
+        )

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from wraparound.core import access
-from wraparound.core.models import Disclosure, DisclosureBasis, Organization, School
+from wraparound.core.models import Coalition, Disclosure, DisclosureBasis, Organization, School
 from wraparound.core.roles import SCHOOL_ROLES, Role
 from wraparound.directory.models import Service, ServiceCapacity, ServiceStatus
 from wraparound.students.models import Consent, ConsentStatus, Guardian, Student
@@ -56,11 +56,20 @@ def _partner_filter(user: Any) -> Q:
     )
 
 
+def _referring_agency_filter(user: Any) -> Q:
+    """Cross-agency referrals the user's agency made (its staff are their referrer side)."""
+    return Q(
+        referring_organization_id__in=access.grants(user).organizations_with(Role.PARTNER_STAFF)
+    )
+
+
 def visible_referrals(user: Any) -> QuerySet[Referral]:
     """Every referral the user may open, on either side."""
     if not getattr(user, "is_authenticated", False):
         return Referral.objects.none()
-    return Referral.objects.filter(_official_filter(user) | _partner_filter(user))
+    return Referral.objects.filter(
+        _official_filter(user) | _partner_filter(user) | _referring_agency_filter(user)
+    )
 
 
 def can_read_referrals(user: Any) -> bool:
@@ -181,11 +190,58 @@ def service_load(service: Service) -> ServiceLoad:
 
 def referable_services(school: School) -> QuerySet[Service]:
     """Active services of the network's organizations, with their waitlist and capacities (for
-    the referral form: a fixed number of queries however many services)."""
+    the referral form: a fixed number of queries however many services). The services of member
+    agencies of a coalition the school belongs to (or that serves its community) come first."""
+    from wraparound.coalitions.models import CoalitionMember
+
+    school_coalitions = Coalition.objects.filter(network_id=school.network_id).filter(
+        Q(community_id=school.community_id)
+        | Q(members__school_id=school.pk, members__is_active=True)
+    )
+    in_coalition = CoalitionMember.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        is_active=True,
+        coalition__in=school_coalitions,
+    )
     return (
         Service.objects.filter(
             organization__network_id=school.network_id, status=ServiceStatus.ACTIVE
         )
+        .select_related("organization")
+        .annotate(
+            waitlisted=Count("referrals", filter=Q(referrals__status=ReferralStatus.WAITLISTED)),
+            coalition_member=Exists(in_coalition),
+        )
+        .prefetch_related("capacities")
+        .order_by("-coalition_member", "organization__name", "name", "pk")
+    )
+
+
+# --- cross-agency referrals -----------------------------------------------------------------------
+
+SERVING_STATUSES = (
+    ReferralStatus.SENT,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.WAITLISTED,
+    ReferralStatus.IN_SERVICE,
+)
+
+
+def cross_agency_services(organization: Organization) -> QuerySet[Service]:
+    """Active services of the other active member agencies of the organization's coalitions."""
+    from wraparound.coalitions.models import CoalitionMember
+
+    coalitions = CoalitionMember.objects.filter(organization=organization, is_active=True).values(
+        "coalition_id"
+    )
+    members = (
+        CoalitionMember.objects.filter(coalition_id__in=coalitions, is_active=True)
+        .exclude(organization__isnull=True)
+        .exclude(organization=organization)
+        .values("organization_id")
+    )
+    return (
+        Service.objects.filter(organization_id__in=members, status=ServiceStatus.ACTIVE)
         .select_related("organization")
         .annotate(
             waitlisted=Count("referrals", filter=Q(referrals__status=ReferralStatus.WAITLISTED))
@@ -193,6 +249,71 @@ def referable_services(school: School) -> QuerySet[Service]:
         .prefetch_related("capacities")
         .order_by("organization__name", "name", "pk")
     )
+
+
+def serving_referral(
+    user: Any, organization: Organization, *, student_id: int | None, guardian_id: int | None
+) -> Referral:
+    """The referral under which the user's agency serves the student or family (the ground on
+    which its staff see them); 404 when the agency does not serve them or the user is not its
+    staff."""
+    if organization.pk not in access.serving_organizations(
+        user, student_id=student_id, guardian_id=guardian_id
+    ):
+        raise Http404
+    qs = Referral.objects.filter(organization=organization, status__in=SERVING_STATUSES)
+    if student_id is not None:
+        qs = qs.filter(student_id=student_id)
+    else:
+        qs = qs.filter(
+            Q(guardian_id=guardian_id) | Q(student__guardian_links__guardian_id=guardian_id)
+        )
+    found = qs.select_related(*LIST_RELATED).order_by("-created_at").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def source_referral(user: Any, referral: Referral) -> Referral | None:
+    """For the referring agency's staff reading a cross-agency referral: their own agency's
+    referral of the same student or family (through which they may see them), if still open."""
+    org_id = referral.referring_organization_id
+    if org_id is None or org_id not in access.grants(user).organizations_with(Role.PARTNER_STAFF):
+        return None
+    qs = Referral.objects.filter(organization_id=org_id, status__in=SERVING_STATUSES)
+    if referral.student_id is not None:
+        qs = qs.filter(student_id=referral.student_id)
+    else:
+        qs = qs.filter(guardian=referral.guardian)
+    return qs.select_related(*LIST_RELATED).order_by("-created_at").first()
+
+
+def agency_referrals_made(user: Any, organization: Organization) -> QuerySet[Referral]:
+    """The cross-agency referrals the organization made (for its staff)."""
+    if organization.pk not in access.grants(user).organizations_with(Role.PARTNER_STAFF):
+        raise Http404
+    return Referral.objects.filter(referring_organization=organization).select_related(
+        "service", "organization", "coalition"
+    )
+
+
+def coalition_referrals(user: Any, coalition: Coalition) -> tuple[dict[str, int], list[Referral]]:
+    """A coalition's cross-agency referrals: counts by status for everyone who may see the page
+    (aggregates, no student), and the rows the user could already open elsewhere."""
+    # Drafts are their referrer's alone: not counted.
+    qs = Referral.objects.filter(coalition=coalition, status__in=PARTNER_VISIBLE_STATUSES)
+    counts = dict(
+        qs.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    funnel = {str(status): counts.get(status, 0) for status in PARTNER_VISIBLE_STATUSES}
+    rows = list(
+        visible_referrals(user)
+        .filter(coalition=coalition)
+        .exclude(status=ReferralStatus.DRAFT)
+        .select_related("service", "organization", "referring_organization", "school")
+        .order_by("-created_at")[:200]
+    )
+    return funnel, rows
 
 
 def open_duplicates(*, student: Student | None, service: Service) -> list[Referral]:

@@ -28,7 +28,14 @@ from django.utils.translation import gettext as _
 
 from wraparound.agreements.models import OPEN_STATUSES, DataElement, Partnership
 from wraparound.core import access
-from wraparound.core.models import DisclosureBasis, Membership, Notification, School
+from wraparound.core.models import (
+    Coalition,
+    DisclosureBasis,
+    Membership,
+    Notification,
+    Organization,
+    School,
+)
 from wraparound.core.roles import Role
 from wraparound.core.services import audit_record
 from wraparound.directory.models import Service
@@ -82,9 +89,19 @@ class ReferralConflict(ValidationError):
         )
 
 
+def may_refer_for(user: Any, referral: Referral) -> bool:
+    """The referrer's side: those who may refer for the school, and, on a cross-agency referral,
+    the staff of the referring member agency."""
+    if access.can_refer(user, referral.school):
+        return True
+    return referral.referring_organization_id is not None and (
+        access.can_refer_across_agencies(user, referral.referring_organization_id)
+    )
+
+
 def sides_of(user: Any, referral: Referral) -> set[Side]:
     sides: set[Side] = set()
-    if access.can_refer(user, referral.school):
+    if may_refer_for(user, referral):
         sides.add("referrer")
     if access.partner_role(user, referral.organization_id) is not None:
         sides.add("partner")
@@ -351,6 +368,7 @@ def referral_create(
         service=service,
         organization=organization,
         partnership=_partnership(school, organization.pk),
+        coalition=school_coalition(school, organization.pk),
         status=S.DRAFT,
         reason=reason.strip(),
         urgent=urgent,
@@ -364,6 +382,153 @@ def referral_create(
         target=referral,
         network=school.network_id,
         data={"service": service.pk, "family": guardian is not None, "elements": elements},
+    )
+    if send:
+        referral = referral_send(user=user, referral=referral, expected_version=referral.version)
+    return referral
+
+
+# --- cross-agency referrals (coalitions) ----------------------------------------------------------
+
+
+def school_coalition(school: School, organization_id: int) -> Coalition | None:
+    """The coalition a school's referral to the organization is made within: one in which the
+    organization is an active member agency and the school is a member too, or which serves the
+    school's community. None when there is none."""
+    from wraparound.coalitions.models import CoalitionMember
+
+    agency_in = CoalitionMember.objects.filter(
+        organization_id=organization_id, is_active=True
+    ).values("coalition_id")
+    school_in = CoalitionMember.objects.filter(school_id=school.pk, is_active=True).values(
+        "coalition_id"
+    )
+    return (
+        Coalition.objects.filter(pk__in=agency_in, network_id=school.network_id)
+        .filter(Q(pk__in=school_in) | Q(community_id=school.community_id))
+        .order_by("pk")
+        .first()
+    )
+
+
+def shared_coalition(referring_id: int, receiving_id: int) -> Coalition | None:
+    """A coalition in which both organizations are active member agencies (the oldest first)."""
+    from wraparound.coalitions.models import CoalitionMember
+
+    def member_of(org_id: int) -> Any:
+        return CoalitionMember.objects.filter(organization_id=org_id, is_active=True).values(
+            "coalition_id"
+        )
+
+    return (
+        Coalition.objects.filter(pk__in=member_of(referring_id))
+        .filter(pk__in=member_of(receiving_id))
+        .order_by("pk")
+        .first()
+    )
+
+
+def _served_school(
+    organization_id: int, student: Student | None, guardian: Guardian | None
+) -> School | None:
+    """The school of the referral under which the organization serves the student or family."""
+    serving = (S.SENT, S.ACCEPTED, S.WAITLISTED, S.IN_SERVICE)
+    qs = Referral.objects.filter(organization_id=organization_id, status__in=serving)
+    if student is not None:
+        qs = qs.filter(Q(student=student) | Q(guardian__student_links__student=student))
+    else:
+        qs = qs.filter(Q(guardian=guardian) | Q(student__guardian_links__guardian=guardian))
+    found = qs.select_related("school").order_by("-created_at").first()
+    return found.school if found is not None else None
+
+
+@transaction.atomic
+def referral_create_cross_agency(
+    *,
+    user: Any,
+    referring_organization: Organization,
+    student: Student | None,
+    guardian: Guardian | None = None,
+    service: Service,
+    reason: str,
+    urgent: bool = False,
+    shared_elements: Iterable[str] = DEFAULT_SHARED_ELEMENTS,
+    send: bool = False,
+) -> Referral:
+    """A member agency (A) refers a student or family it serves to a service of another member
+    agency (B) of one of its coalitions. The referral is the school's record like any other (the
+    student's school, the same state machine, SLA, inbox and sharing gate at the send), with
+    `referring_organization` and `coalition` set; A's staff are its referrer side."""
+    if not access.can_refer_across_agencies(user, referring_organization.pk):
+        raise PermissionDenied
+    if (student is None) == (guardian is None):
+        raise ValidationError(
+            {"student": _("Refer either a student or a family (a guardian), not both.")}
+        )
+    serving = access.serving_organizations(
+        user,
+        student_id=student.pk if student is not None else None,
+        guardian_id=guardian.pk if guardian is not None else None,
+    )
+    if referring_organization.pk not in serving:
+        raise PermissionDenied
+    school = (
+        student.school
+        if student is not None and student.school is not None
+        else _served_school(referring_organization.pk, student, guardian)
+    )
+    if school is None:
+        raise ValidationError({"student": _("The student has no current school.")})
+    organization = service.organization
+    if organization.pk == referring_organization.pk:
+        raise ValidationError(
+            {"service": _("Choose another agency's service: this one is your own.")}
+        )
+    if organization.network_id != school.network_id:
+        raise ValidationError({"service": _("The service is not offered in this network.")})
+    coalition = shared_coalition(referring_organization.pk, organization.pk)
+    if coalition is None:
+        raise ValidationError(
+            {
+                "service": _(
+                    "%(org)s is not a member agency of a coalition %(ours)s belongs to; "
+                    "cross-agency referrals go to fellow members only."
+                )
+                % {"org": organization.name, "ours": referring_organization.name}
+            }
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the student or family is referred.")})
+    elements = _clean_elements(shared_elements)
+    referral = Referral.objects.create(
+        network_id=school.network_id,
+        school=school,
+        student=student,
+        guardian=guardian,
+        service=service,
+        organization=organization,
+        partnership=_partnership(school, organization.pk),
+        referring_organization=referring_organization,
+        coalition=coalition,
+        status=S.DRAFT,
+        reason=reason.strip(),
+        urgent=urgent,
+        referred_by=user,
+        shared_elements=elements,
+    )
+    ReferralEvent.objects.create(referral=referral, from_status="", to_status=S.DRAFT, actor=user)
+    audit_record(
+        actor=user,
+        action="referrals.referral.create_cross_agency",
+        target=referral,
+        network=school.network_id,
+        data={
+            "service": service.pk,
+            "family": guardian is not None,
+            "elements": elements,
+            "referring_organization": referring_organization.pk,
+            "coalition": coalition.pk,
+        },
     )
     if send:
         referral = referral_send(user=user, referral=referral, expected_version=referral.version)
@@ -419,7 +584,7 @@ def referral_update_draft(
     A draft is not yet the partner's, so an edit is not a move of the state machine: it writes
     no `ReferralEvent`, only the audit record."""
     current = _fresh(referral, expected_version)
-    if not access.can_refer(user, current.school):
+    if not may_refer_for(user, current):
         raise PermissionDenied
     if current.status != S.DRAFT:
         raise ValidationError(

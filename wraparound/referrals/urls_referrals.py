@@ -20,4 +20,14 @@ urlpatterns = [
         views.referral_partner_inbox,
         name="referral_partner_inbox",
     ),
+    path(
+        "organizations/<int:org_pk>/referrals/new/",
+        views.referral_cross_agency_new,
+        name="referral_cross_agency_new",
+    ),
+    path(
+        "coalitions/<int:coalition_pk>/referrals/",
+        views.referral_coalition_list,
+        name="referral_coalition_list",
+    ),
 ]

@@ -23,20 +23,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wraparound.agreements.models import DataElement
 from wraparound.core import access
-from wraparound.core.models import School
+from wraparound.core.models import Coalition, Organization, School
 from wraparound.students import visibility
-from wraparound.students.models import Student
+from wraparound.students.models import Guardian, Student
 
 from . import referral_selectors as selectors
 from . import referral_services as services
-from .forms_referrals import ReferralDraftForm, ReferralForm, subject_students, transition_form
+from .forms_referrals import (
+    CrossAgencyReferralForm,
+    ReferralDraftForm,
+    ReferralForm,
+    subject_students,
+    transition_form,
+)
 from .models import PARTNER_VISIBLE_STATUSES, CloseReason, Referral, ReferralStatus
 
 PAGE_SIZE = 50
@@ -173,7 +181,7 @@ def _editable_draft(request: HttpRequest, pk: int) -> tuple[Referral, HttpRespon
     """The draft the user may edit; or, when it is visible and theirs to refer but no longer a
     draft, the 403 page that says why."""
     referral = selectors.get_referral_for_user(request.user, pk)
-    if not access.can_refer(request.user, referral.school):
+    if not services.may_refer_for(request.user, referral):
         raise PermissionDenied
     if referral.status != ReferralStatus.DRAFT:
         reason = _("Only a draft can be edited; this referral is %(status)s.") % {
@@ -210,7 +218,12 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     referral, refused = _editable_draft(request, pk)
     if refused is not None:
         return refused
-    services_qs = selectors.referable_services(referral.school)
+    services_qs = (
+        selectors.cross_agency_services(referral.referring_organization)
+        if referral.referring_organization is not None
+        and not access.can_refer(request.user, referral.school)
+        else selectors.referable_services(referral.school)
+    )
     if request.method != "POST":
         form = ReferralDraftForm(
             school=referral.school,
@@ -307,6 +320,13 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:
             view = visibility.whole_view(referral.student)
     else:
         reads = visibility.partner_views(user=user, referrals=[referral], purpose="referral detail")
+        if not reads:
+            # The referring agency sees whom it referred as it sees them under its own referral.
+            source = selectors.source_referral(user, referral)
+            if source is not None:
+                reads = visibility.partner_views(
+                    user=user, referrals=[source], purpose="cross-agency referral detail"
+                )
         view = reads[0].view if reads else None
     events = selectors.referral_events(referral)
     close_labels = dict(CloseReason.choices)
@@ -317,13 +337,20 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:
         "official": official,
         "view": view,
         "student_fields": _student_fields(view) or _family_fields(user, referral, official),
-        "reason": referral.reason if official else (view.referral_reason if view else None),
+        # The referring agency wrote the reason; a receiving partner reads it only if shared.
+        "reason": (
+            referral.reason
+            if official
+            or (referral.referring_organization_id and services.may_refer_for(user, referral))
+            else (view.referral_reason if view else None)
+        ),
         "shared_labels": [
             DataElement(e).label for e in referral.shared_elements if e in DataElement.values
         ],
         "events": events,
         "can_edit": referral.status == ReferralStatus.DRAFT
-        and access.can_refer(user, referral.school),
+        and services.may_refer_for(user, referral),
+        "cross_agency_url": _cross_agency_url(user, referral),
         "actions": [
             (to, ReferralStatus(to).label, transition_form(referral, to))
             for to in services.allowed_targets(user, referral)
@@ -419,5 +446,129 @@ def referral_partner_inbox(request: HttpRequest, org_pk: int) -> HttpResponse:
             "status": status,
             "funnel": [(s, ReferralStatus(s).label, funnel[s]) for s in PARTNER_VISIBLE_STATUSES],
             "total": sum(funnel.values()),
+        },
+    )
+
+
+# --- cross-agency referrals (coalition member agencies) -------------------------------------------
+
+
+def _cross_agency_url(user: Any, referral: Referral) -> str:
+    """On a referral the user's agency received and serves: the link to refer onward to another
+    member agency of its coalitions ("" when it does not apply)."""
+    if referral.status not in selectors.SERVING_STATUSES or not access.can_refer_across_agencies(
+        user, referral.organization_id
+    ):
+        return ""
+    query = (
+        {"student": str(referral.student_id)}
+        if referral.student_id is not None
+        else {"guardian": str(referral.guardian_id)}
+    )
+    return (
+        reverse("referral_cross_agency_new", args=[referral.organization_id])
+        + "?"
+        + urlencode(query)
+    )
+
+
+def _agency_for(request: HttpRequest, org_pk: int) -> Organization:
+    """The user's own agency (partner staff); 404 for any other organization or role."""
+    if not access.can_refer_across_agencies(request.user, org_pk):
+        raise Http404
+    return Organization.objects.select_related("network").get(pk=org_pk)
+
+
+def _ids(request: HttpRequest) -> tuple[int | None, int | None]:
+    student, guardian = request.GET.get("student", ""), request.GET.get("guardian", "")
+    if student.isdigit():
+        return int(student), None
+    if guardian.isdigit():
+        return None, int(guardian)
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_cross_agency_new(request: HttpRequest, org_pk: int) -> HttpResponse:
+    user = request.user
+    organization = _agency_for(request, org_pk)
+    student_id, guardian_id = _ids(request)
+    source = selectors.serving_referral(
+        user, organization, student_id=student_id, guardian_id=guardian_id
+    )
+    reads = visibility.partner_views(
+        user=user, referrals=[source], purpose="cross-agency referral form"
+    )
+    view = reads[0].view if reads else None
+    subject_label = (
+        view.display_name
+        if view is not None
+        else _("The family referred to you in referral %(id)s") % {"id": source.pk}
+    )
+    services_qs = selectors.cross_agency_services(organization)
+    school = source.school
+    form = CrossAgencyReferralForm(
+        request.POST if request.method == "POST" else None, school=school, services=services_qs
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            send = request.POST.get("action") == "send"
+            student = Student.objects.filter(pk=student_id).first() if student_id else None
+            guardian = Guardian.objects.filter(pk=guardian_id).first() if guardian_id else None
+            try:
+                referral = services.referral_create_cross_agency(
+                    user=user,
+                    referring_organization=organization,
+                    student=student,
+                    guardian=guardian,
+                    service=form.cleaned_data["service"],
+                    reason=form.cleaned_data["reason"],
+                    urgent=form.cleaned_data["urgent"],
+                    shared_elements=form.cleaned_data["shared_elements"],
+                    send=send,
+                )
+            except visibility.SharingRefused as refused:
+                form.add_error("shared_elements", str(refused))
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(
+                    request, _("Referral sent.") if send else _("Referral saved as a draft.")
+                )
+                return redirect("referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/referral_cross_agency_new.html",
+        {
+            "organization": organization,
+            "form": form,
+            "subject_label": subject_label,
+            "source": source,
+            "has_services": services_qs.exists(),
+            "made": selectors.agency_referrals_made(user, organization)[:20],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def referral_coalition_list(request: HttpRequest, coalition_pk: int) -> HttpResponse:
+    coalition = Coalition.objects.filter(pk=coalition_pk).select_related("network").first()
+    if coalition is None or not access.can_view_coalition_referrals(request.user, coalition):
+        raise Http404
+    funnel, rows = selectors.coalition_referrals(request.user, coalition)
+    return render(
+        request,
+        "referrals/referral_coalition_list.html",
+        {
+            "coalition": coalition,
+            "funnel": [(s, ReferralStatus(s).label, funnel[s]) for s in PARTNER_VISIBLE_STATUSES],
+            "total": sum(funnel.values()),
+            "rows": rows,
+            "status": "",
         },
     )

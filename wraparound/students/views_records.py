@@ -197,6 +197,13 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     may_print = school is not None and access.can_print_disclosure_log(request.user, school)
     may_refer = school is not None and access.can_refer(request.user, school)
+    # Conferences are seen only by those present and their supervisors: the count is theirs.
+    from wraparound.conferences.views import student_link as conference_link
+
+    conferences_url, conferences_n = conference_link(request.user, student)
+    may_confer = school is not None and access.can_facilitate_conference(
+        request.user, school, student_id=student.pk
+    )
     links = {
         "tiers": _link("tier_list", student.pk),
         "consents": _link("consent_list", student.pk),
@@ -209,6 +216,10 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case_notes": _link("case_note_list", student.pk),
         "disclosures": reverse("student_disclosures", args=[student.pk]) if may_print else "",
         "roster": reverse("student_school_list", args=[school.pk]) if school else "",
+        "conferences": conferences_url,
+        "conference_new": (
+            reverse("conference_new") + f"?student={student.pk}" if may_confer else ""
+        ),
     }
     return render(
         request,
@@ -222,6 +233,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 {"referral": r, "url": _link("referral_detail", r.pk)} for r in referrals
             ],
             "links": links,
+            "conferences_n": conferences_n,
         },
     )
 
@@ -417,11 +429,22 @@ def student_partner_detail(request: HttpRequest, org_pk: int, student_pk: int) -
         for c in COLUMNS
     ]
     tiers = _open_tiers(reads).get(view.student.pk, []) if view.shows(DataElement.TIERS) else None
+    may_refer_on = access.can_refer_across_agencies(
+        request.user, organization.pk
+    ) and organization.pk in access.serving_organizations(
+        request.user, student_id=view.student.pk, guardian_id=None
+    )
     return render(
         request,
         "students/student_partner_detail.html",
         {
             "organization": organization,
+            "cross_agency_url": (
+                reverse("referral_cross_agency_new", args=[organization.pk])
+                + f"?student={view.student.pk}"
+                if may_refer_on
+                else ""
+            ),
             "view": view,
             "fields": fields,
             "guardian_links": view.value("guardians") if view.shows(DataElement.CONTACT) else None,

@@ -69,24 +69,42 @@ def test_home_shows_network_admin_communities_and_schools(t1, as_user):
     [
         (
             "network_admin",
-            ["Network", "Schools", "Directory", "Review", "Account"],
-            ["Organization", "Coalition", "Caseload", "Referrals"],
+            ["Network", "Schools", "Directory", "Review", "Account", "Training", "Action items"],
+            ["Organization", "Coalition", "Caseload", "Referrals", "Conferences"],
         ),
-        ("evaluator", ["Network", "Schools", "Directory"], ["Review", "Caseload"]),
+        (
+            "evaluator",
+            ["Network", "Schools", "Directory"],
+            ["Review", "Caseload", "Training", "Action items", "Conferences"],
+        ),
         (
             "coordinator",
-            ["Schools", "Directory", "Caseload"],
+            ["Schools", "Directory", "Caseload", "Training", "Action items", "Conferences"],
             ["Network", "Organization", "Review", "Referrals"],
         ),
-        ("staff", ["Caseload"], ["Referrals"]),
+        ("staff", ["Caseload", "Conferences"], ["Referrals"]),
+        ("principal", ["Training", "Action items"], ["Conferences"]),
+        ("network_supervisor", ["Conferences"], ["Training", "Action items"]),
         (
             "partner_admin",
-            ["Organization", "Referrals"],
-            ["Schools", "Network", "Directory", "Review", "Caseload"],
+            ["Organization", "Referrals", "Training", "Action items"],
+            ["Schools", "Network", "Directory", "Review", "Caseload", "Conferences"],
         ),
-        ("partner_staff_a", ["Organization", "Referrals"], ["Caseload", "Schools"]),
-        ("coalition_member", ["Coalition"], ["Schools", "Organization", "Directory"]),
-        ("outsider", ["Home", "Account"], ["Schools", "Network", "Organization", "Directory"]),
+        (
+            "partner_staff_a",
+            ["Organization", "Referrals", "Training", "Conferences"],
+            ["Caseload", "Schools"],
+        ),
+        (
+            "coalition_member",
+            ["Coalition", "Action items"],
+            ["Schools", "Organization", "Directory", "Training", "Conferences"],
+        ),
+        (
+            "outsider",
+            ["Home", "Account"],
+            ["Schools", "Network", "Organization", "Directory", "Training", "Action items"],
+        ),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(t1, as_user, persona, present, absent):

@@ -41,6 +41,7 @@ from wraparound.demo.agreements import PAPER_NOTE, reset_agreements
 from wraparound.demo.generate import DemoData, seed_demo
 from wraparound.demo.profiles import SMALL
 from wraparound.demo.students import reset_students
+from wraparound.demo.training import reset_training
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,7 @@ def small(django_capture_on_commit_callbacks: Any) -> Iterator[DemoData]:
     with django_capture_on_commit_callbacks(execute=True):
         for pk in Network.objects.values_list("pk", flat=True):
             reset_students(pk)  # referrals and sessions refer to the agreements' terms
+            reset_training(pk)  # training topics refer to clearance requirements
             reset_agreements(pk)
 
 
@@ -504,7 +506,10 @@ def test_same_seed_same_agreements_other_seed_others_and_nothing_piles_up() -> N
     assert users.filter(username__startswith="demo-signer-").count() == signers
     counts = again.counts()
     assert Agreement.objects.count() == counts["MOUs"] == len(first["agreements"])
-    assert ClearanceRecord.objects.count() == counts["clearance records"]
+    assert (
+        ClearanceRecord.objects.count()
+        == counts["clearance records"] + counts["clearance records from training"]
+    )
     assert StaffMember.objects.count() == counts["campus staff"]
     assert ClearanceRequirement.objects.count() == counts["clearance requirements"] == 6
     assert Network.objects.filter(slug="demo").count() == 1

@@ -55,8 +55,13 @@ def test_students_guardians_and_tier_shares_are_realistic(small: DemoData) -> No
 
 
 def test_referrals_cover_every_state_with_a_lawful_ground(small: DemoData) -> None:
-    referrals = Referral.objects.filter(network=small.network)
+    # The profile's referrals come from the schools; the coalition's cross-agency referrals
+    # (wraparound/demo/conferences.py) come on top.
+    every = Referral.objects.filter(network=small.network)
+    referrals = every.filter(referring_organization__isnull=True)
     assert referrals.count() == SMALL.referrals
+    cross = small.counts()["cross-agency referrals"]
+    assert cross > 0 and every.count() == SMALL.referrals + cross
     by_status = Counter(referrals.values_list("status", flat=True))
     assert set(by_status) == set(ReferralStatus.values)
     for r in referrals.exclude(status=ReferralStatus.DRAFT).select_related("consent"):
@@ -67,7 +72,7 @@ def test_referrals_cover_every_state_with_a_lawful_ground(small: DemoData) -> No
             assert r.consent.recipient_organization_id == r.organization_id
             assert set(r.shared_elements) <= set(r.consent.data_elements)
     # Each referral's events walk the state machine from draft to its status.
-    events = ReferralEvent.objects.filter(referral__network=small.network)
+    events = ReferralEvent.objects.filter(referral__in=referrals)
     assert events.count() == small.counts()["referral events"]
     for r in referrals.annotate(n=Count("events"))[:50]:
         chain = list(r.events.values_list("from_status", "to_status"))
@@ -108,4 +113,9 @@ def test_sessions_and_attendance(small: DemoData) -> None:
 def test_reseeding_replaces_the_students(small: DemoData) -> None:
     again = seed_demo(SMALL, seed=1)
     assert Student.objects.count() == SMALL.students
-    assert Consent.objects.filter(network=again.network).count() == again.counts()["consents"]
+    # Each cross-agency referral of the demo is sent on a consent of its own.
+    counts = again.counts()
+    assert (
+        Consent.objects.filter(network=again.network).count()
+        == counts["consents"] + counts["cross-agency referrals"]
+    )
