@@ -523,8 +523,9 @@ def case_note_filter(user: Any) -> Q:
     g = grants(user)
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
+    # Their own only while they still work in the network: a worker who left keeps no access.
     return (
-        Q(author_id=user.pk)
+        Q(author_id=user.pk, network_id__in=g.networks)
         | Q(school_id__in=g.schools_with(Role.CLINICAL_SUPERVISOR))
         | Q(network_id__in=g.networks_with(Role.CLINICAL_SUPERVISOR))
     )
@@ -862,9 +863,10 @@ def conference_filter(user: Any) -> Q:
     present = ConferenceParticipant.objects.filter(user_id=user.pk, present=True).values(
         "conference_id"
     )
+    # Those present keep the record while they still work in the network, not after they leave.
     return (
-        Q(facilitator_id=user.pk)
-        | Q(pk__in=present)
+        Q(facilitator_id=user.pk, network_id__in=g.networks)
+        | Q(pk__in=present, network_id__in=g.networks)
         | Q(school_id__in=g.schools_with(Role.CLINICAL_SUPERVISOR))
         | Q(network_id__in=g.networks_with(Role.CLINICAL_SUPERVISOR))
     )

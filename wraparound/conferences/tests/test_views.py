@@ -298,3 +298,14 @@ def test_new_family_conference_page(cw: Any, as_user: Any, persona: str) -> None
     assert response.status_code == FAMILY_NEW[persona]
     if response.status_code == 200:
         assert guardian.display_name in response.content.decode()
+
+
+def test_those_present_who_left_the_network_read_it_no_more(cw: Any, as_user: Any) -> None:
+    from wraparound.core.models import Membership
+
+    url = reverse("conference_detail", args=[cw.conference.pk])
+    for persona in ("staff", "partner_staff_a"):  # the facilitator and a partner present
+        user = cw.users[persona]
+        assert as_user(user).get(url).status_code == 200
+        Membership.objects.filter(user=user).update(is_active=False)
+        assert as_user(user).get(url).status_code == 404

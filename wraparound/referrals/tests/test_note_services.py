@@ -70,3 +70,15 @@ def test_who_reads_which_notes(t1: Any, t2: Any, student: Any) -> None:
     for persona in set(PERSONAS) - {"staff", "supervisor", "network_supervisor"}:
         assert reads[persona] == set(), persona
     assert not set(selectors.student_notes(t2.users["network_supervisor"], student))
+
+
+def test_an_author_who_left_the_network_reads_their_notes_no_more(t1: Any, student: Any) -> None:
+    from wraparound.core import access
+    from wraparound.core.models import Membership
+
+    author = t1.users["staff"]
+    note = services.case_note_write(user=author, student=student, body="Before leaving.")
+    assert set(selectors.student_notes(author, student)) == {note}
+    Membership.objects.filter(user=author).update(is_active=False)
+    access.forget(author)
+    assert not CaseNote.objects.filter(access.case_note_filter(author)).exists()
