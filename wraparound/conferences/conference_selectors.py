@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 
 from wraparound.core import access
@@ -20,7 +20,7 @@ from wraparound.referrals.models import Referral
 from wraparound.referrals.referral_selectors import visible_referrals
 from wraparound.students.models import Consent, ConsentStatus, Guardian, Student
 
-from .models import ConferenceParticipant, FamilyTeamConference
+from .models import ActionStatus, ConferenceParticipant, FamilyTeamConference, FollowUpAction
 
 DISCLOSED_FIELDS = ["name", "family_team_conference"]
 
@@ -187,3 +187,27 @@ def team_users(school: Any, user: Any) -> QuerySet[Any]:
     )
     users = get_user_model().objects.filter(pk__in=memberships.values("user_id"), is_active=True)
     return users.order_by("last_name", "first_name", "username")
+
+
+def my_follow_ups(user: Any) -> list[FollowUpAction]:
+    """The user's open follow-up actions of the conferences they may still read (an owner who was
+    absent, or has left the school, sees none of it). Each carries `is_overdue` on its network's
+    clock. Two queries."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = list(
+        FollowUpAction.objects.filter(
+            owner_id=user.pk,
+            status=ActionStatus.OPEN,
+            conference__in=visible_conferences(user).values("pk"),
+        )
+        .select_related("conference__network")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+    today: dict[int, Any] = {}
+    for row in rows:
+        network = row.conference.network
+        if network.pk not in today:
+            today[network.pk] = network.today()
+        row.is_overdue = row.due_on is not None and row.due_on < today[network.pk]  # type: ignore[attr-defined]
+    return rows

@@ -459,3 +459,36 @@ def conference_update(
         data=_summary(conference, data),
     )
     return conference
+
+
+@transaction.atomic
+def follow_up_set_status(
+    *, user: Any, conference: FamilyTeamConference, action: FollowUpAction, status: str
+) -> FollowUpAction:
+    """Mark a follow-up action done (or open again): its owner, or whoever may edit the
+    conference. The conference's version moves on, so that an edit form opened before does not
+    put the old status back."""
+    if action.conference_id != conference.pk:
+        raise PermissionDenied
+    own = action.owner_id is not None and action.owner_id == getattr(user, "pk", None)
+    if not own and not access.can_edit_conference(user, conference):
+        raise PermissionDenied
+    if status not in (ActionStatus.DONE, ActionStatus.OPEN):
+        raise ValidationError(_("Choose done or open."))
+    if action.status == status:
+        raise ValidationError(
+            _("The follow-up is already %(status)s.") % {"status": str(ActionStatus(status).label)}
+        )
+    FollowUpAction.objects.filter(pk=action.pk).update(status=status)
+    FamilyTeamConference.objects.filter(pk=conference.pk).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    action.status = status
+    audit_record(
+        actor=user,
+        action=f"conferences.follow_up.{status}",
+        target=conference,
+        network=conference.network_id,
+        data={"follow_up": action.pk},
+    )
+    return action

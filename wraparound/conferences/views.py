@@ -10,6 +10,8 @@ Who may see what (tests/test_views.py):
 - a conference and its edit form: the facilitator, the participants present and their clinical
   supervisors; anyone else — network admins, absent invitees, evaluators — a 404. The edit form
   is for the facilitator and the participants present; a supervisor who only reads gets a 403.
+- marking a follow-up action done (or open again): its owner among those who read the conference,
+  or whoever may edit it (a 403 for other readers).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wraparound.core import access
 from wraparound.core.models import School
@@ -204,6 +206,7 @@ def conference_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conference": conference,
             "family_label": _family_label(conference.student, conference.guardian),
             "can_edit": access.can_edit_conference(request.user, conference),
+            "user_pk": request.user.pk,
             "refer_url": (
                 reverse("referral_new", args=[school.pk])
                 + "?"
@@ -271,3 +274,30 @@ def student_link(user: Any, student: Student) -> tuple[str, int]:
     if not n:
         return "", 0
     return reverse("conference_list") + "?" + urlencode({"student": student.pk}), n
+
+
+@login_required
+@require_POST
+def follow_up_status(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    conference = selectors.get_conference_for_user(
+        request.user, pk, purpose="family team conference (follow-up)"
+    )
+    action = next((a for a in conference.actions.all() if a.pk == action_pk), None)
+    if action is None:
+        raise Http404
+    try:
+        services.follow_up_set_status(
+            user=request.user,
+            conference=conference,
+            action=action,
+            status=request.POST.get("status", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("“%(what)s” is now %(status)s.")
+            % {"what": action.description, "status": action.get_status_display()},
+        )
+    return redirect("conference_detail", pk=conference.pk)

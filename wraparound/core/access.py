@@ -717,6 +717,12 @@ def can_update_action_item(user: Any, item: Any) -> bool:
     return item.owner_id == getattr(user, "pk", None) or can_run_meeting(user, item)
 
 
+def can_edit_action_item(user: Any, item: Any) -> bool:
+    """Change an item's title, owner, due date or note: whoever runs the body's meetings (the
+    owner alone only marks it done or dropped)."""
+    return can_run_meeting(user, item)
+
+
 # --- professional development (issue 8) ----------------------------------------------------------
 #
 # The network admin keeps the catalogue, schedules trainings, takes attendance and sees everyone's
@@ -773,6 +779,11 @@ def can_take_attendance(user: Any, training: Any) -> bool:
     return can_manage_training(user, training.network_id) or (
         training.trainer_id is not None and training.trainer_id == getattr(user, "pk", None)
     )
+
+
+def can_cancel_training(user: Any, training: Any) -> bool:
+    """The network admin, or the trainer of their own training."""
+    return can_take_attendance(user, training)
 
 
 def can_register_self(user: Any, training: Any) -> bool:

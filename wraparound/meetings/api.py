@@ -9,7 +9,9 @@
   409 when the meeting changed since `expected_version`, 400 naming what is wrong;
 - `GET /action-items?show=open|overdue|done|all`: the caller's own action items, overdue first;
 - `POST /action-items/{id}/status`: done, dropped (with a note) or open again — the owner, or
-  whoever runs the body's meetings (403), 400 with the reason otherwise.
+  whoever runs the body's meetings (403), 400 with the reason otherwise;
+- `PATCH /action-items/{id}`: change an open item's title, owner, due date or note — whoever runs
+  the body's meetings (403 others who read it), 400 naming what is wrong or a closed item.
 """
 
 import datetime as dt
@@ -115,6 +117,15 @@ class RecordIn(Schema):
     guests: list[GuestIn] = Field(default_factory=list, max_length=200)
     new_items: list[NewItemIn] = Field(default_factory=list, max_length=100)
     held: bool = True
+
+
+class ItemEditIn(Schema):
+    """Fields left out keep their value."""
+
+    title: str | None = Field(None, max_length=300)
+    owner_id: int | None = None
+    due_on: dt.date | None = None
+    note: str | None = Field(None, max_length=500)
 
 
 class StatusIn(Schema):
@@ -275,6 +286,30 @@ def action_item_status(request: HttpRequest, item_id: Id, payload: StatusIn) -> 
     try:
         services.action_item_set_status(
             user=request.user, item=item, status=payload.status, note=payload.note
+        )
+    except ValidationError as error:
+        return Status(400, {"detail": " ".join(error.messages)})
+    shaped = selectors.with_overdue(
+        ActionItem.objects.filter(pk=item.pk), selectors.overdue_q([item.network])
+    ).select_related("owner")
+    return Status(200, _item(shaped.get()))
+
+
+@router.patch(
+    "/action-items/{item_id}",
+    response={200: ActionItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change an open action item's title, owner, due date or note",
+)
+def action_item_edit(request: HttpRequest, item_id: Id, payload: ItemEditIn) -> Any:
+    item = selectors.get_action_item_for_user(request.user, item_id)
+    try:
+        services.action_item_edit(
+            user=request.user,
+            item=item,
+            title=item.title if payload.title is None else payload.title,
+            owner_id=item.owner_id if payload.owner_id is None else payload.owner_id,
+            due_on=item.due_on if payload.due_on is None else payload.due_on,
+            note=item.note if payload.note is None else payload.note,
         )
     except ValidationError as error:
         return Status(400, {"detail": " ".join(error.messages)})

@@ -221,6 +221,12 @@ class ItemForm(forms.Form):
         field.choices = [("", _("Choose…"))] + [(u.pk, owner_label(u)) for u in owners]
 
 
+class EditItemForm(ItemForm):
+    """An open action item changed after its meeting: any due date, an owner from the list."""
+
+    note = forms.CharField(label=_("Note"), max_length=services.NOTE_MAX, required=False)
+
+
 GuestFormSet = forms.formset_factory(GuestForm, extra=2)
 ItemFormSet = forms.formset_factory(ItemForm, extra=3)
 MORE_ROWS = 2

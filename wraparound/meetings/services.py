@@ -1,6 +1,6 @@
 """Writes on meetings: schedule one, set up (and extend, and end) a recurring series, cancel one,
-record what happened (agenda, who came, minutes, decisions, new action items), and move an action
-item to done, dropped or open again.
+record what happened (agenda, who came, minutes, decisions, new action items), change an open
+action item, and move an action item to done, dropped or open again.
 
 A refusal of what was typed is a `ValidationError` keyed by the field it concerns; recording a
 meeting someone else recorded since it was read is a `MeetingConflict` (optimistic locking on
@@ -16,10 +16,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wraparound.core import access
+from wraparound.core.models import Notification
 from wraparound.core.services import audit_record
 
 from . import bodies
@@ -499,3 +501,80 @@ def action_item_set_status(
         network=item.network_id,
     )
     return item
+
+
+@transaction.atomic
+def action_item_edit(
+    *,
+    user: Any,
+    item: ActionItem,
+    title: str,
+    owner_id: int | None,
+    due_on: dt.date | None,
+    note: str = "",
+) -> ActionItem:
+    """Change an open item's action, owner (one of the body's possible owners), due date or
+    note: whoever runs the body's meetings. A new owner is told in the app."""
+    if not access.can_edit_action_item(user, item):
+        raise PermissionDenied
+    current = ActionItem.objects.select_for_update().filter(pk=item.pk).first()
+    if current is None:
+        raise ValidationError(_("This action item no longer exists."))
+    if current.status != ActionItemStatus.OPEN:
+        raise ValidationError(
+            _("The action item is %(status)s: reopen it before changing it.")
+            % {"status": str(current.get_status_display()).lower()}
+        )
+    errors: dict[str, Any] = {}
+    title = str(title or "").strip()
+    note = str(note or "").strip()
+    if not title:
+        errors["title"] = _("Say what is to be done.")
+    elif len(title) > ITEM_MAX:
+        errors["title"] = _("Keep the action under %(limit)d characters.") % {"limit": ITEM_MAX}
+    owners = {u.pk: u for u in bodies.owners(Body.of(current))}
+    if owner_id is None or owner_id not in owners:
+        errors["owner"] = _("Choose the owner from the people listed.")
+    if due_on is None:
+        errors["due_on"] = _("Give the due date.")
+    if len(note) > NOTE_MAX:
+        errors["note"] = _("Keep the note under %(limit)d characters.") % {"limit": NOTE_MAX}
+    if errors:
+        raise ValidationError(errors)
+    assert owner_id is not None and due_on is not None
+    changed = {
+        name: value
+        for name, value in (
+            ("title", title),
+            ("owner_id", owner_id),
+            ("due_on", due_on),
+            ("note", note),
+        )
+        if getattr(current, name) != value
+    }
+    if not changed:
+        return current
+    fields: dict[str, Any] = dict(changed)
+    if "owner_id" in changed or "due_on" in changed:
+        # The new owner, or the new date, is reminded afresh when it passes.
+        fields["overdue_notified_at"] = None
+    ActionItem.objects.filter(pk=current.pk).update(**fields)
+    current.refresh_from_db()
+    if "owner_id" in changed and owner_id != getattr(user, "pk", None):
+        Notification.objects.create(
+            user_id=owner_id,
+            network_id=current.network_id,
+            message=(
+                _("You now own the action item “%(title)s”, due %(day)s.")
+                % {"title": current.title[:300], "day": current.due_on.isoformat()}
+            )[:500],
+            url=reverse("my_action_items"),
+        )
+    audit_record(
+        actor=user,
+        action="meetings.action_item.edit",
+        target=current,
+        network=current.network_id,
+        data={"changed": sorted(changed)},
+    )
+    return current

@@ -27,5 +27,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("meetings/series/<int:pk>/end/", views.series_end, name="meeting_series_end"),
     path("action-items/", views.my_action_items, name="my_action_items"),
+    path("action-items/<int:pk>/edit/", views.action_item_edit, name="action_item_edit"),
     path("action-items/<int:pk>/status/", views.action_item_status, name="action_item_status"),
 ]

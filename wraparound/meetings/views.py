@@ -7,7 +7,8 @@ Who may do what (rules in `core.access`, tests in tests/test_views.py):
   admins; a school's coordinators and principal and network admins (else 403);
 - one meeting: whoever reads its body's meetings, attended it or owns one of its action items
   (else 404);
-- an action item: its owner, or whoever runs the body's meetings, marks it done, dropped or open.
+- an action item: its owner, or whoever runs the body's meetings, marks it done, dropped or open;
+  only whoever runs the body's meetings changes an open item's action, owner, due date or note.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from wraparound.conferences.conference_selectors import my_follow_ups
 from wraparound.core import access
 
 from . import bodies, selectors, services
 from .bodies import Body
 from .forms import (
+    EditItemForm,
     GuestFormSet,
     ItemFormSet,
     MeetingForm,
@@ -395,7 +398,17 @@ def my_action_items(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "meetings/my_action_items.html",
-        {"items": items, "show": show, "form": ShowForm(initial={"show": show})},
+        {
+            "items": items,
+            "show": show,
+            "form": ShowForm(initial={"show": show}),
+            # Open follow-ups of the conferences the user still reads (not paginated: few).
+            "follow_ups": [
+                a
+                for a in (my_follow_ups(request.user) if show in ("open", "overdue") else [])
+                if show == "open" or getattr(a, "is_overdue", False)
+            ],
+        },
     )
 
 
@@ -441,3 +454,49 @@ def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
         % {"title": item.title, "status": str(item.get_status_display()).lower()},
     )
     return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_action_item_for_user(request.user, pk)
+    if not access.can_edit_action_item(request.user, item):
+        raise PermissionDenied
+    body = Body.of(item)
+    owners = bodies.owners(body)
+    status = 200
+    if request.method == "POST":
+        form = EditItemForm(request.POST, owners=owners)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.action_item_edit(
+                    user=request.user,
+                    item=item,
+                    title=data["title"],
+                    owner_id=data["owner"],
+                    due_on=data["due_on"],
+                    note=data.get("note", ""),
+                )
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(request, _("“%(title)s” is changed.") % {"title": data["title"]})
+                return redirect(_back(request, item))
+        status = 400
+    else:
+        form = EditItemForm(
+            owners=owners,
+            initial={
+                "title": item.title,
+                "owner": item.owner_id,
+                "due_on": item.due_on,
+                "note": item.note,
+            },
+        )
+    return render(
+        request,
+        "meetings/action_item_edit.html",
+        {"item": item, "body": body, "form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )

@@ -44,6 +44,8 @@ class TrainingOut(Schema):
     audience: str
     capacity: int | None
     seats_taken: int
+    cancelled_at: dt.datetime | None
+    cancel_reason: str
 
 
 class CompletionOut(Schema):
@@ -90,7 +92,8 @@ def training_list(request: HttpRequest, upcoming: bool | None = None) -> Any:
     qs = selectors.with_seats(selectors.visible_trainings(request.user))
     now = timezone.now()
     if upcoming is True:
-        qs = qs.filter(starts_at__gt=now)
+        # A cancelled training is not coming up.
+        qs = qs.filter(starts_at__gt=now, cancelled_at__isnull=True)
     elif upcoming is False:
         qs = qs.filter(starts_at__lte=now)
     return qs.order_by("-starts_at", "pk")

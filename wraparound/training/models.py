@@ -104,6 +104,12 @@ class Training(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A cancelled training keeps its registrations (their history) and says why it was cancelled.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -112,6 +118,10 @@ class Training(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     def day(self) -> dt.date:
         """The training's date on the network's clock."""

@@ -349,7 +349,9 @@ def _record(network: Network, person: Person, attendances: list[Attendance]) -> 
     upcoming = [
         a
         for a in attendances
-        if a.status == AttendanceStatus.REGISTERED and a.training.starts_at > now
+        if a.status == AttendanceStatus.REGISTERED
+        and a.training.starts_at > now
+        and not a.training.is_cancelled
     ]
     topics = [t for t in required_topics(network) if _applies(t, person)]
     done = Completions(network, topics)

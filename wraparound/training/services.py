@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ from wraparound.agreements.models import (
     StaffMember,
 )
 from wraparound.core import access
-from wraparound.core.models import Membership, Network
+from wraparound.core.models import Membership, Network, Notification
 from wraparound.core.roles import PARTNER_ROLES, SCHOOL_ROLES
 from wraparound.core.services import audit_record
 
@@ -42,6 +43,7 @@ DESCRIPTION_MAX = 5000
 MIN_HOURS = Decimal("0.5")
 MAX_HOURS = Decimal("40")
 MAX_CAPACITY = 10000
+REASON_MAX = 1000
 
 
 class TrainingConflict(ValidationError):
@@ -335,6 +337,7 @@ def registration_add(
             raise PermissionDenied
     elif not access.can_manage_staff_training(user, staff_member.organization):
         raise PermissionDenied
+    _refuse_cancelled(training)
     if training.starts_at <= timezone.now():
         raise ValidationError(
             _("“%(title)s” has already started: registration is closed.")
@@ -410,6 +413,69 @@ def registration_cancel(*, user: Any, attendance: Attendance) -> Attendance:
         actor=user, action="training.unregister", target=attendance, network=training.network_id
     )
     return attendance
+
+
+def _refuse_cancelled(training: Training) -> None:
+    if training.is_cancelled:
+        raise ValidationError(
+            _("“%(title)s” was cancelled: it takes no registration or attendance.")
+            % {"title": training.title}
+        )
+
+
+@transaction.atomic
+def training_cancel(*, user: Any, training: Training, reason: str) -> Training:
+    """Cancel a training that has not started (a network admin, or its trainer), saying why. The
+    registrations stay as they are; each registered user is told once, in the app."""
+    training = _locked(training)
+    if not access.can_cancel_training(user, training):
+        raise PermissionDenied
+    if training.is_cancelled:
+        raise ValidationError(_("This training was already cancelled."))
+    if training.starts_at <= timezone.now():
+        raise ValidationError(
+            _("“%(title)s” has already started: only an upcoming training can be cancelled.")
+            % {"title": training.title}
+        )
+    errors: dict[str, Any] = {}
+    text = _text(reason, "reason", REASON_MAX, errors, required=True)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    Training.objects.filter(pk=training.pk).update(
+        cancelled_at=now, cancelled_by=user, cancel_reason=text, version=F("version") + 1
+    )
+    training.refresh_from_db()
+    registered = set(
+        Attendance.objects.filter(
+            training=training, status=AttendanceStatus.REGISTERED, user__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+    url = reverse("training_detail", args=[training.pk])
+    message = (
+        _("The training “%(title)s” on %(day)s was cancelled: %(reason)s")
+        % {"title": training.title, "day": training.day().isoformat(), "reason": text}
+    )[:500]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                network_id=training.network_id,
+                message=message,
+                url=url,
+                created_at=now,
+            )
+            for uid in sorted(registered)
+        ]
+    )
+    audit_record(
+        actor=user,
+        action="training.cancel",
+        target=training,
+        network=training.network_id,
+        data={"reason": text, "notified": len(registered)},
+    )
+    return training
 
 
 # --- attendance --------------------------------------------------------------------------------
@@ -547,6 +613,7 @@ def attendance_record(*, user: Any, training: Training, entries: list[Entry]) ->
     training = _locked(training)
     if not access.can_take_attendance(user, training):
         raise PermissionDenied
+    _refuse_cancelled(training)
     now = timezone.now()
     errors: dict[str, Any] = {}
     user_ids = {e.user_id for e in entries if e.user_id is not None}

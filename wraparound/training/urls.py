@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.training_unregister,
         name="training_unregister",
     ),
+    path("training/<int:pk>/cancel/", views.training_cancel, name="training_cancel"),
     path("training/<int:pk>/attendance/", views.training_attendance, name="training_attendance"),
     path("training/staff/<int:pk>/", views.staff_record, name="training_staff_record"),
     path(

@@ -50,7 +50,9 @@ def training_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     now = timezone.now()
     visible = selectors.with_seats(selectors.visible_trainings(request.user))
-    upcoming = list(visible.filter(starts_at__gt=now).order_by("starts_at", "pk"))
+    ahead = visible.filter(starts_at__gt=now).order_by("starts_at", "pk")
+    upcoming = list(ahead.filter(cancelled_at__isnull=True))
+    cancelled = list(ahead.filter(cancelled_at__isnull=False))
     past = list(visible.filter(starts_at__lte=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
     mine = selectors.my_registrations(request.user, upcoming)
     managed = Network.objects.filter(
@@ -61,6 +63,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
         "training/list.html",
         {
             "upcoming": [(t, mine.get(t.pk)) for t in upcoming],
+            "cancelled": cancelled,
             "past": past,
             "managed": list(managed),
         },
@@ -92,13 +95,16 @@ def _detail_context(request: HttpRequest, training: Training) -> dict[str, Any]:
     return {
         "training": training,
         "network": training.network,
-        "upcoming": training.starts_at > timezone.now(),
+        "upcoming": training.starts_at > timezone.now() and not training.is_cancelled,
         "full": training.capacity is not None
         and getattr(training, "seats_taken", 0) >= training.capacity,
         "own": own,
         "can_register": access.can_register_self(user, training),
         "can_attend": can_attend,
         "can_manage": access.can_manage_training(user, training.network_id),
+        "can_cancel": access.can_cancel_training(user, training)
+        and not training.is_cancelled
+        and training.starts_at > timezone.now(),
         "attendances": shown,
         "staff_choices": selectors.staff_choices(user, training)
         if staff_orgs or can_attend
@@ -167,6 +173,43 @@ def training_unregister(request: HttpRequest, pk: int, attendance_pk: int) -> Ht
         )
     messages.success(request, _("The registration is withdrawn."))
     return redirect("training_detail", pk=training.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    training = selectors.get_training_for_user(request.user, pk)
+    if not access.can_cancel_training(request.user, training):
+        raise PermissionDenied
+    reason = ""
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            services.training_cancel(user=request.user, training=training, reason=reason)
+        except ValidationError as error:
+            errors = _messages_of(error)
+            status = 400
+        else:
+            messages.success(request, _("The training is cancelled; those registered are told."))
+            return redirect("training_detail", pk=training.pk)
+    return render(
+        request,
+        "training/cancel.html",
+        {
+            "training": training,
+            "network": training.network,
+            "reason": reason,
+            "errors": errors,
+            "registered": sum(
+                1
+                for a in selectors.training_attendances(training)
+                if a.status == AttendanceStatus.REGISTERED
+            ),
+        },
+        status=status,
+    )
 
 
 # --- attendance ----------------------------------------------------------------------------------

@@ -83,7 +83,14 @@ def network_trainings(request: HttpRequest, slug: str) -> HttpResponse:
             "network": network,
             "form": form,
             "upcoming": list(
-                trainings.filter(starts_at__gt=now).order_by("starts_at", "pk")[:UPCOMING_SHOWN]
+                trainings.filter(starts_at__gt=now, cancelled_at__isnull=True).order_by(
+                    "starts_at", "pk"
+                )[:UPCOMING_SHOWN]
+            ),
+            "cancelled": list(
+                trainings.filter(starts_at__gt=now, cancelled_at__isnull=False).order_by(
+                    "starts_at", "pk"
+                )[:UPCOMING_SHOWN]
             ),
             "past": list(
                 trainings.filter(starts_at__lte=now).order_by("-starts_at", "-pk")[:PAST_SHOWN]

@@ -1,5 +1,6 @@
 """`{% load action_items %}{% my_open_action_items %}` — the signed-in user's open action items
-on their home page, overdue first (two queries; nothing is shown when there are none); and
+on their home page, overdue first (two queries; nothing is shown when there are none), and the
+open follow-ups of family team conferences they own and may still read (two more); and
 `{% may_read_school_meetings school as x %}` for the school page's link to its meetings."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from typing import Any
 
 from django import template
 
+from wraparound.conferences.conference_selectors import my_follow_ups
 from wraparound.core import access
 from wraparound.meetings import selectors
 
@@ -21,7 +23,7 @@ def my_open_action_items(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     if user is None or not getattr(user, "is_authenticated", False):
-        return {"items": []}
+        return {"items": [], "follow_ups": []}
     items = list(selectors.my_action_items(user, "open")[: HOME_LIMIT + 1])
     shown = items[:HOME_LIMIT]
     total = len(items) if len(items) <= HOME_LIMIT else selectors.my_action_items(user).count()
@@ -30,6 +32,7 @@ def my_open_action_items(context: template.Context) -> dict[str, Any]:
         "items": shown,
         "total": total,
         "overdue": sum(1 for i in shown if getattr(i, "is_overdue", False)),
+        "follow_ups": my_follow_ups(user)[:HOME_LIMIT],
     }
 
 
