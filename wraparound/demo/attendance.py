@@ -271,7 +271,8 @@ def generate_attendance(
         analyze(InstructionalDay, AttendanceEvent, StudentEnrollment)
         months = sorted({d.replace(day=1) for d in days})
         counts["attendance school-months"] = recompute_months(
-            (school.pk, month) for school in data.schools for month in months
+            ((school.pk, month) for school in data.schools for month in months),
+            through=days[-1],
         )
         counts["attendance months"] = AttendanceMonth.objects.filter(
             network_id=data.network.pk, month__gte=months[0]

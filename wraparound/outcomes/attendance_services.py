@@ -36,13 +36,56 @@ from .rollup import INLINE_REFRESH_MAX_STUDENTS, refresh_after_change
 logger = logging.getLogger(__name__)
 
 
+def _taken_through(network: Network, through: dt.date | None) -> dt.date:
+    """The last day an import's files cover: as given, or the network's today. A day after
+    today cannot have been taken (it would count the rest of the calendar as present)."""
+    today = network.today()
+    if through is None:
+        return today
+    if through > today:
+        raise ValidationError(
+            {
+                "taken_through": _(
+                    "Attendance cannot have been taken after today (%(today)s): give the last "
+                    "day the files cover."
+                )
+                % {"today": today.isoformat()}
+            }
+        )
+    return through
+
+
+def attendance_taken_through(network: Network) -> dt.date:
+    """The last day the network's stored attendance covers: the latest day its imports that
+    wrote say they cover, else (no import yet: the demo's generated attendance) its today."""
+    latest = (
+        AttendanceImport.objects.filter(
+            network=network,
+            status=AttendanceImportStatus.DONE,
+            dry_run=False,
+            taken_through__isnull=False,
+        )
+        .order_by("-taken_through")
+        .values_list("taken_through", flat=True)
+        .first()
+    )
+    return min(latest, network.today()) if latest else network.today()
+
+
 def attendance_import_create(
-    *, user: Any, network: Network, upload: UploadedFile, dry_run: bool
+    *,
+    user: Any,
+    network: Network,
+    upload: UploadedFile,
+    dry_run: bool,
+    through: dt.date | None = None,
 ) -> AttendanceImport:
     """Store an uploaded attendance zip and queue its run. PermissionDenied unless the user is
-    a network admin of the network; ValidationError (under "file") for a bad upload."""
+    a network admin of the network; ValidationError (under "file") for a bad upload, (under
+    "taken_through") for a day after today."""
     if not access.is_network_admin(user, network.pk):
         raise PermissionDenied
+    taken_through = _taken_through(network, through)
     try:
         name = check_name(upload.name)
         check_zip_upload(upload, name, upload.size or 0, int(settings.WRAPAROUND_UPLOAD_MAX_BYTES))
@@ -54,6 +97,7 @@ def attendance_import_create(
             created_by=user,
             source_name=name,
             dry_run=dry_run,
+            taken_through=taken_through,
             status=AttendanceImportStatus.QUEUED,
         )
         run.file.save(name, upload, save=True)
@@ -62,7 +106,7 @@ def attendance_import_create(
             action="attendance_import.create",
             target=run,
             network=network,
-            data={"file": name, "dry_run": dry_run},
+            data={"file": name, "dry_run": dry_run, "taken_through": taken_through.isoformat()},
         )
         pk = run.pk
 
@@ -163,16 +207,20 @@ def attendance_import_execute(
     dry_run: bool,
     source_name: str = "",
     user: Any = None,
+    through: dt.date | None = None,
     on_stage: Callable[[str], object] | None = None,
 ) -> AttendanceImport:
     """Check and (unless a dry run) write `source`, recording the run and its outcome.
-    The caller (the command line) has decided the user may import. `on_stage` is also told
-    each step as it starts (the benchmark times them)."""
+    `through` is the last day the files cover (default: the network's today; ValidationError
+    under "taken_through" for a day after it). The caller (the command line) has decided the
+    user may import. `on_stage` is also told each step as it starts (the benchmark times
+    them)."""
     run = AttendanceImport.objects.create(
         network=network,
         created_by=user if user is not None and user.is_authenticated else None,
         source_name=source_name[:255],
         dry_run=dry_run,
+        taken_through=_taken_through(network, through),
         status=AttendanceImportStatus.RUNNING,
         started_at=timezone.now(),
     )
@@ -219,7 +267,12 @@ def _execute(
     on_stage = _StageWriter(run.pk, echo)
     try:
         outcome = run_attendance_import(
-            source=source, network=network, dry_run=dry_run, on_stage=on_stage
+            source=source,
+            network=network,
+            dry_run=dry_run,
+            # A run queued before this field existed covers up to the day it runs.
+            through=run.taken_through or network.today(),
+            on_stage=on_stage,
         )
     except Exception:
         logger.exception("attendance import %s failed", run.pk)
@@ -276,7 +329,11 @@ def attendance_recompute_after_roster(network_id: int) -> int:
     schools' months with instructional days), then the outcome rollups. Enrollment dates decide
     which instructional days count as enrolled, and a roster import may have changed them.
     Idempotent. Returns the school-months recomputed."""
-    year = SchoolYear.objects.filter(network_id=network_id, is_current=True).first()
+    year = (
+        SchoolYear.objects.filter(network_id=network_id, is_current=True)
+        .select_related("network")
+        .first()
+    )
     if year is None:
         return 0
     scope = set(
@@ -290,7 +347,7 @@ def attendance_recompute_after_roster(network_id: int) -> int:
     if not scope:
         return 0
     with transaction.atomic():
-        recomputed = recompute_months(scope)
+        recomputed = recompute_months(scope, through=attendance_taken_through(year.network))
         refresh_after_change(network_id)
     return recomputed
 

@@ -144,6 +144,14 @@ class AttendanceImport(models.Model):
     file = models.FileField(storage=private_storage, upload_to=attendance_upload_path, blank=True)
     source_name = models.CharField(max_length=255, blank=True)
     dry_run = models.BooleanField(default=False)
+    # The last day the files cover (the network's today when not given): the summaries count
+    # the instructional days up to it, not the rest of a calendar that runs to June.
+    taken_through = models.DateField(
+        _("attendance taken through"),
+        null=True,
+        blank=True,
+        help_text=_("The last day the files cover. Later days of the calendar are not counted."),
+    )
     status = models.CharField(
         max_length=10,
         choices=AttendanceImportStatus.choices,

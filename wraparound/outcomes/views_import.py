@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wraparound.agreements.forms_clearance import DATE_ERRORS, DateInput
 from wraparound.core import access
 from wraparound.core.models import Network
 
@@ -37,6 +38,16 @@ class AttendanceUploadForm(forms.Form):
             "(student_id,school_code,date,category[,minutes]), at its top or in one folder."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
+    taken_through = forms.DateField(
+        label=gettext_lazy("Attendance taken through"),
+        help_text=gettext_lazy(
+            "The last day the files cover (leave empty for today). The calendar's later days "
+            "are not counted as present until attendance for them is imported."
+        ),
+        required=False,
+        widget=DateInput(),
+        error_messages=DATE_ERRORS,
     )
     dry_run = forms.BooleanField(
         label=gettext_lazy("Dry run: check every file and write nothing"),
@@ -125,10 +136,13 @@ def attendance_import_list(request: HttpRequest, slug: str) -> HttpResponse:
                 network=network,
                 upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
+                through=form.cleaned_data["taken_through"],
             )
         except ValidationError as error:
-            for message in error.message_dict.get("file", error.messages):
-                form.add_error("file", message)
+            by_field = getattr(error, "error_dict", None) or {"file": error.error_list}
+            for field, problems in by_field.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else "file", problem)
         else:
             return redirect("attendance_import_detail", slug=network.slug, pk=run.pk)
     return _render_list(request, network, form, status=400)

@@ -322,11 +322,13 @@ def run_attendance_import(
     source: files.AttendanceSource,
     network: Network,
     dry_run: bool,
+    through: dt.date,
     on_stage: Stage | None = None,
 ) -> AttendanceOutcome:
     """Check `source` and, unless `dry_run` or a problem was found, write it all at once.
-    `on_stage` is told each step of `STAGES` as it starts (on PostgreSQL from inside the
-    import's transaction: the caller makes it visible)."""
+    `through` is the last day the files cover: the summaries count instructional days up to it
+    (`summaries.recompute_months`). `on_stage` is told each step of `STAGES` as it starts (on
+    PostgreSQL from inside the import's transaction: the caller makes it visible)."""
 
     def stage(name: str) -> None:
         if on_stage is not None:
@@ -342,10 +344,14 @@ def run_attendance_import(
         )
         return AttendanceOutcome(errors.items, errors.count, {})
     if connection.vendor == "postgresql":
-        outcome = _postgres(source=source, network=network, dry_run=dry_run, stage=stage)
+        outcome = _postgres(
+            source=source, network=network, dry_run=dry_run, through=through, stage=stage
+        )
         if outcome is not None:
             return outcome
-    return _row_by_row(source=source, network=network, dry_run=dry_run, stage=stage)
+    return _row_by_row(
+        source=source, network=network, dry_run=dry_run, through=through, stage=stage
+    )
 
 
 def _read_courses(
@@ -361,7 +367,12 @@ def _read_courses(
 
 
 def _postgres(
-    *, source: files.AttendanceSource, network: Network, dry_run: bool, stage: Stage
+    *,
+    source: files.AttendanceSource,
+    network: Network,
+    dry_run: bool,
+    through: dt.date,
+    stage: Stage,
 ) -> AttendanceOutcome | None:
     """The PostgreSQL path; None when the files must be read row by row (they have problems,
     or may have)."""
@@ -393,7 +404,7 @@ def _postgres(
                 added, scope = sqlcheck.write(cursor, source=source, network_id=network.pk)
                 courses.write_course_results(course_rows, network)
                 summary["calendar_days_added"] = added
-                summary["months_recomputed"] = recompute_months(scope)
+                summary["months_recomputed"] = recompute_months(scope, through=through)
                 sqlcheck.drop_tables(cursor)
     except sqlcheck.Unclean:
         return None
@@ -403,7 +414,12 @@ def _postgres(
 
 
 def _row_by_row(
-    *, source: files.AttendanceSource, network: Network, dry_run: bool, stage: Stage
+    *,
+    source: files.AttendanceSource,
+    network: Network,
+    dry_run: bool,
+    through: dt.date,
+    stage: Stage,
 ) -> AttendanceOutcome:
     errors = ErrorList(cap=MAX_ERRORS)
     summary: dict[str, Any] = {}
@@ -454,7 +470,7 @@ def _row_by_row(
         scope = {(s, month_start(d)) for s, d in new_days}
         scope.update((e.school_id, month_start(e.date)) for __, e in checked)
         summary["calendar_days_added"] = len(new_days)
-        summary["months_recomputed"] = recompute_months(scope)
+        summary["months_recomputed"] = recompute_months(scope, through=through)
     return AttendanceOutcome(errors.items, errors.count, summary)
 
 

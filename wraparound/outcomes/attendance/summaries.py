@@ -5,7 +5,11 @@ its instructional days that month gets their row rewritten from the calendar, th
 and the events, in two statements per month and chunk of schools (stale rows deleted, the rest
 upserted with `INSERT … SELECT … ON CONFLICT DO UPDATE`, which SQLite and PostgreSQL both
 speak). Rewriting a row from unchanged inputs gives the same values, so recomputing a whole
-school-month when only some of its students changed costs time, never correctness."""
+school-month when only some of its students changed costs time, never correctness.
+
+Only the instructional days up to `through` — the last day the attendance files cover — count:
+a calendar.csv holds the whole school year, and a day that has not been taken yet is neither a
+present nor an enrolled day (counted as present it would lift every rate mid-year)."""
 
 # ruff: noqa: S608 - the statements are built from our own table names, placeholders and the
 # fixed category codes; every value is a bound parameter.
@@ -48,7 +52,7 @@ def _statements(n_schools: int) -> tuple[str, str]:
     enr_t = q(StudentEnrollment._meta.db_table)
     ev_t = q(AttendanceEvent._meta.db_table)
     schools = ", ".join(["%s"] * n_schools)
-    # Parameters: schools, month, first day, last day.
+    # Parameters: schools, month, first day, last day (the month's, or `through` within it).
     delete = f"""
         DELETE FROM {month_t}
         WHERE {month_t}.school_id IN ({schools}) AND {month_t}.month = %s
@@ -64,7 +68,7 @@ def _statements(n_schools: int) -> tuple[str, str]:
         return f"COUNT(DISTINCT CASE WHEN ev.category IN ({listed}) THEN ev.date END)"
 
     c = AttendanceCategory
-    # Parameters: month, schools, first day, last day.
+    # Parameters: month, schools, first day, last day (the month's, or `through` within it).
     upsert = f"""
         INSERT INTO {month_t} (network_id, student_id, school_id, month, enrolled_days,
             absent_days, excused_days, unexcused_days, tardies, early_departures, partial_days)
@@ -90,24 +94,27 @@ def _statements(n_schools: int) -> tuple[str, str]:
     return delete, upsert
 
 
-def recompute_months(scope: Iterable[tuple[int, dt.date]]) -> int:
-    """Rewrite the AttendanceMonth rows of each (school id, first day of month) in `scope`.
-    Returns the number of school-months recomputed. Runs inside the caller's transaction."""
+def recompute_months(scope: Iterable[tuple[int, dt.date]], *, through: dt.date) -> int:
+    """Rewrite the AttendanceMonth rows of each (school id, first day of month) in `scope`,
+    counting the instructional days up to `through` only (a month wholly after it keeps no
+    rows). Returns the number of school-months recomputed. Runs inside the caller's
+    transaction."""
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for school_id, month in scope:
         by_month[month_start(month)].add(school_id)
     if connection.vendor == "postgresql":
         if by_month:
-            _recompute_postgres(by_month)
+            _recompute_postgres(by_month, through)
     else:
-        _recompute_portable(by_month)
+        _recompute_portable(by_month, through)
     return sum(len(s) for s in by_month.values())
 
 
-def _recompute_portable(by_month: dict[dt.date, set[int]]) -> None:
+def _recompute_portable(by_month: dict[dt.date, set[int]], through: dt.date) -> None:
     with connection.cursor() as cursor:
         for month, school_ids in sorted(by_month.items()):
-            last = month_end(month)
+            # A month after `through` has no counted day: its rows go (first > last).
+            last = min(month_end(month), through)
             ordered = sorted(school_ids)
             for i in range(0, len(ordered), SCHOOL_CHUNK):
                 chunk = ordered[i : i + SCHOOL_CHUNK]
@@ -128,7 +135,7 @@ SCOPE, DAYS, ENROLLED_SPANS, ENROLLED, COUNTS, NEW_ROWS = (
 TEMPORARY = (SCOPE, DAYS, ENROLLED_SPANS, ENROLLED, COUNTS, NEW_ROWS)
 
 
-def _recompute_postgres(by_month: dict[dt.date, set[int]]) -> None:
+def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> None:
     """The same rows as the portable statements, for a city's thousands of school-months at
     once. The portable statements pair every instructional day with every enrollment (tens of
     millions of pairs for a city month) and count distinct dates; here a student with one
@@ -161,7 +168,7 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]]) -> None:
         f"""CREATE TEMP TABLE {DAYS} ON COMMIT DROP AS
             SELECT d.network_id, d.school_id, s.month, d.date
             FROM {SCOPE} s JOIN {day_t} d ON d.school_id = s.school_id
-                AND d.date >= s.month AND d.date < s.next""",
+                AND d.date >= s.month AND d.date < s.next AND d.date <= %(through)s""",
         f"ANALYZE {DAYS}",
         # Each enrollment with at least one of the month's instructional days in its span
         # (approximately: between the month's first and last), with the month's day count.
@@ -257,7 +264,12 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]]) -> None:
     # A savepoint: ON COMMIT DROP tables need a transaction to live in.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_nestloop')")
-        params = {"schools": schools, "months": months, "nestloop": cursor.fetchone()[0]}
+        params = {
+            "schools": schools,
+            "months": months,
+            "through": through,
+            "nestloop": cursor.fetchone()[0],
+        }
         cursor.execute("SET LOCAL work_mem = '256MB'")
         for statement in statements:
             cursor.execute(statement, params)

@@ -18,6 +18,10 @@ from wraparound.students.tests.factories import StudentFactory
 
 from ..models import AttendanceEvent, InstructionalDay
 
+# The last day the tests' attendance covers, when they call the importer or the summaries
+# directly: every day they name has been taken.
+TAKEN_THROUGH = dt.date(2099, 12, 31)
+
 
 class EnrollmentFactory(factory.django.DjangoModelFactory[StudentEnrollment]):
     class Meta:

@@ -22,7 +22,7 @@ from ..attendance_services import (
 )
 from ..models import AttendanceEvent, AttendanceImport, AttendanceImportStatus, InstructionalDay
 from ..tasks import attendance_import_run_task, attendance_imports_fail_stalled_task
-from .factories import zip_bytes
+from .factories import TAKEN_THROUGH, zip_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,11 @@ def test_the_importer_reports_each_step(t1, dry_run, stages):
     seen: list[str] = []
     source = ZipSource(_upload(t1))
     outcome = run_attendance_import(
-        source=source, network=t1.network, dry_run=dry_run, on_stage=seen.append
+        source=source,
+        network=t1.network,
+        dry_run=dry_run,
+        through=TAKEN_THROUGH,
+        on_stage=seen.append,
     )
     assert outcome.ok
     assert seen == stages

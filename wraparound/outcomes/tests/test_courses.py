@@ -15,7 +15,7 @@ from ..attendance.courses import passed
 from ..attendance.importer import run_attendance_import
 from ..attendance.source import FolderSource
 from ..models import AttendanceEvent, CourseResult
-from .factories import EnrollmentFactory, weekdays, write_files
+from .factories import TAKEN_THROUGH, EnrollmentFactory, weekdays, write_files
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,10 @@ def world():
 
 def run(folder, world, dry_run=False):
     return run_attendance_import(
-        source=FolderSource(folder), network=world["network"], dry_run=dry_run
+        source=FolderSource(folder),
+        network=world["network"],
+        dry_run=dry_run,
+        through=TAKEN_THROUGH,
     )
 
 

@@ -18,7 +18,7 @@ from ..attendance.importer import run_attendance_import
 from ..attendance.source import FolderSource, ZipSource
 from ..models import AttendanceCategory as C
 from ..models import AttendanceEvent, AttendanceMonth, InstructionalDay
-from .factories import EnrollmentFactory, weekdays, write_files
+from .factories import TAKEN_THROUGH, EnrollmentFactory, weekdays, write_files
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,10 @@ GOOD = attendance_csv(
 
 def run(folder, world, dry_run=False):
     return run_attendance_import(
-        source=FolderSource(folder), network=world["network"], dry_run=dry_run
+        source=FolderSource(folder),
+        network=world["network"],
+        dry_run=dry_run,
+        through=TAKEN_THROUGH,
     )
 
 
@@ -178,7 +181,9 @@ def test_a_zip_with_a_folder_inside(world, tmp_path):
         z.writestr("export/attendance.csv", GOOD)
     source = ZipSource(archive)
     try:
-        outcome = run_attendance_import(source=source, network=world["network"], dry_run=False)
+        outcome = run_attendance_import(
+            source=source, network=world["network"], dry_run=False, through=TAKEN_THROUGH
+        )
     finally:
         source.close()
     assert outcome.ok
@@ -361,7 +366,11 @@ def test_clean_files_are_checked_and_written_by_the_server(world, tmp_path, monk
     seen: list[str] = []
     folder = write_files(tmp_path, calendar=calendar_csv(), attendance=GOOD)
     outcome = run_attendance_import(
-        source=FolderSource(folder), network=world["network"], dry_run=dry_run, on_stage=seen.append
+        source=FolderSource(folder),
+        network=world["network"],
+        dry_run=dry_run,
+        through=TAKEN_THROUGH,
+        on_stage=seen.append,
     )
     assert outcome.ok
     assert outcome.summary["events"] == 4

@@ -13,7 +13,14 @@ from ..attendance.summaries import recompute_months
 from ..models import AttendanceCategory as C
 from ..models import InstructionalDay
 from ..selectors import attendance_summary_rows, is_chronically_absent, school_year_dates
-from .factories import add_days, add_events, make_enrollment, make_school, weekdays
+from .factories import (
+    TAKEN_THROUGH,
+    add_days,
+    add_events,
+    make_enrollment,
+    make_school,
+    weekdays,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +28,9 @@ SEPT = dt.date(2026, 9, 1)
 
 
 def _recompute_all() -> None:
-    recompute_months(set(InstructionalDay.objects.values_list("school_id", "date")))
+    recompute_months(
+        set(InstructionalDay.objects.values_list("school_id", "date")), through=TAKEN_THROUGH
+    )
 
 
 def _only_row(school, year=2027, **kwargs):

@@ -10,7 +10,14 @@ from .. import attendance
 from ..attendance.summaries import recompute_months
 from ..models import AttendanceCategory as C
 from ..models import AttendanceMonth
-from .factories import add_days, add_events, make_enrollment, make_school, weekdays
+from .factories import (
+    TAKEN_THROUGH,
+    add_days,
+    add_events,
+    make_enrollment,
+    make_school,
+    weekdays,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +40,12 @@ def test_a_row_per_student_and_month_with_each_count():
             days[27]: C.IN_ATTENDANCE,
         },
     )
-    assert recompute_months({(school.pk, SEPT), (school.pk, dt.date(2026, 10, 1))}) == 2
+    assert (
+        recompute_months(
+            {(school.pk, SEPT), (school.pk, dt.date(2026, 10, 1))}, through=TAKEN_THROUGH
+        )
+        == 2
+    )
     rows = {
         r.month: (
             r.enrolled_days,
@@ -58,7 +70,7 @@ def test_overlapping_enrollments_count_a_day_once():
     add_days(school, weekdays(SEPT, 10))
     enrollment = make_enrollment(student__school=school)
     make_enrollment(student=enrollment.student, school=school, begin_date=SEPT)
-    recompute_months({(school.pk, SEPT)})
+    recompute_months({(school.pk, SEPT)}, through=TAKEN_THROUGH)
     assert AttendanceMonth.objects.get().enrolled_days == 10
 
 
@@ -66,12 +78,12 @@ def test_a_row_no_longer_backed_by_an_enrollment_is_removed():
     school = make_school()
     add_days(school, weekdays(SEPT, 10))
     enrollment = make_enrollment(student__school=school)
-    recompute_months({(school.pk, SEPT)})
+    recompute_months({(school.pk, SEPT)}, through=TAKEN_THROUGH)
     assert AttendanceMonth.objects.count() == 1
     # The roster now says the student left before September.
     enrollment.end_date = dt.date(2026, 8, 31)
     enrollment.save()
-    recompute_months({(school.pk, SEPT)})
+    recompute_months({(school.pk, SEPT)}, through=TAKEN_THROUGH)
     assert not AttendanceMonth.objects.exists()
 
 
@@ -81,7 +93,7 @@ def test_many_schools_are_chunked(monkeypatch):
     for school in schools:
         add_days(school, weekdays(SEPT, 3))
         make_enrollment(student__school=school)
-    recompute_months({(s.pk, SEPT) for s in schools})
+    recompute_months({(s.pk, SEPT) for s in schools}, through=TAKEN_THROUGH)
     assert sorted(AttendanceMonth.objects.values_list("enrolled_days", flat=True)) == [3] * 5
 
 
@@ -145,12 +157,15 @@ def test_the_postgresql_statements_agree_with_the_portable_ones():
         month=SEPT,
         enrolled_days=3,
     )
-    _recompute_postgres(by_month)
+    # Taken through mid-October: both cut the same days; November keeps no rows.
+    through = dt.date(2026, 10, 15)
+    _recompute_postgres(by_month, through)
     fast = _month_rows()
     assert fast and stale.student_id not in {r[1] for r in fast}
     AttendanceMonth.objects.all().delete()
-    _recompute_portable(by_month)
+    _recompute_portable(by_month, through)
     assert _month_rows() == fast
+    assert {r[3] for r in fast} == {SEPT, dt.date(2026, 10, 1)}
     # Run again over existing rows: nothing changes.
-    _recompute_postgres(by_month)
+    _recompute_postgres(by_month, through)
     assert _month_rows() == fast

@@ -1,13 +1,17 @@
-"""manage.py import_attendance PATH --network SLUG [--dry-run]
+"""manage.py import_attendance PATH --network SLUG [--dry-run] [--through YYYY-MM-DD]
 
 Imports a school calendar, attendance events and course results (a folder or a zip holding any
 of calendar.csv, attendance.csv and course_results.csv) into a network. Calendar days are added,
 never removed; events and course results are upserted, so a re-import may change a day's
-category or a course's grade. Exit status: 0 imported (or checked), 2 when the files
-have errors — printed one a line as `file:row:column: message` — and nothing was written."""
+category or a course's grade. `--through` is the last day the files cover (default: the
+network's today): the summaries count the calendar's instructional days up to it. Exit
+status: 0 imported (or checked), 2 when the files have errors — printed one a line as
+`file:row:column: message` — and nothing was written."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,13 @@ from ...attendance_services import attendance_import_execute
 from ...models import AttendanceImportStatus
 
 
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from error
+
+
 class Command(BaseCommand):
     help = (
         "Import a school calendar, attendance events and course results (folder or zip) into "
@@ -34,6 +45,14 @@ class Command(BaseCommand):
         parser.add_argument("--network", required=True, help="the network's slug")
         parser.add_argument(
             "--dry-run", action="store_true", help="check every file and write nothing"
+        )
+        parser.add_argument(
+            "--through",
+            type=_day,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the last day the files cover (default: today); later calendar days are not "
+            "counted",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,8 +67,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             run = attendance_import_execute(
-                source=source, network=network, dry_run=options["dry_run"], source_name=path.name
+                source=source,
+                network=network,
+                dry_run=options["dry_run"],
+                source_name=path.name,
+                through=options["through"],
             )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages), returncode=2) from error
         finally:
             source.close()
         seconds = time.perf_counter() - started
