@@ -38,7 +38,7 @@ from wraparound.core.tasks import send_email
 from wraparound.directory.services import absolute_url
 
 from .clearance import REMINDER_DAYS, days_left
-from .models import Agreement, ClearanceRecord, RecordStatus
+from .models import Agreement, AgreementStatus, ClearanceRecord, RecordStatus
 from .models.mou import IN_FORCE_STATUSES
 
 # Items that end within this many days are reminded (the largest threshold).
@@ -123,17 +123,34 @@ def expiring_agreements(
 
 
 def destruction_due(network: Network, today: dt.date) -> list[Agreement]:
-    """Agreements whose data-sharing terms (of the version signed last) kept the data until a day
-    now past, with no certificate of destruction yet."""
+    """Agreements with no certificate of destruction yet whose data-sharing terms (of the
+    version signed last) kept the data until a day now past, or that were terminated: ending
+    the agreement ends the right to keep what was shared under it."""
     return list(
         Agreement.objects.filter(
             network=network,
-            signed_version__data_sharing__retention_ends_on__lt=today,
+            signed_version__data_sharing__isnull=False,
             destruction__isnull=True,
+        )
+        .filter(
+            Q(signed_version__data_sharing__retention_ends_on__lt=today)
+            | Q(status=AgreementStatus.TERMINATED)
         )
         .select_related("signed_version__data_sharing", "school", "organization")
         .order_by("pk")
     )
+
+
+def destruction_day(agreement: Agreement, network: Network) -> dt.date:
+    """The day the shared data had to go: the retention end, or the termination if earlier.
+    It keys the reminder, so that a terminated agreement whose retention end passes later is
+    not asked twice."""
+    version = agreement.signed_version
+    assert version is not None
+    day = version.data_sharing.retention_ends_on
+    if agreement.status == AgreementStatus.TERMINATED and agreement.status_changed_at:
+        day = min(day, network.today(agreement.status_changed_at))
+    return day
 
 
 def due_threshold(left: int, sent: Iterable[int]) -> tuple[int, list[int]] | None:
@@ -435,29 +452,37 @@ def _destruction_reminders(
     for agreement in agreements:
         version = agreement.signed_version
         assert version is not None
-        retention_ends_on = version.data_sharing.retention_ends_on
-        if DESTRUCTION_THRESHOLD in sent.get((agreement.pk, retention_ends_on), ()):
+        due_on = destruction_day(agreement, network)
+        if DESTRUCTION_THRESHOLD in sent.get((agreement.pk, due_on), ()):
             continue
         to = recipients.partner_admins.get(agreement.organization_id, [])
         if not to:
             continue
+        terminated = due_on < version.data_sharing.retention_ends_on
+        if terminated:
+            message = _(
+                "“%(title)s” was terminated on %(day)s: please destroy the data shared under it "
+                "and certify that you did."
+            )
+        else:
+            message = _(
+                "The data shared under “%(title)s” was to be kept until %(day)s: "
+                "please destroy it and certify that you did."
+            )
         reminders.append(
             _Reminder(
                 target=agreement,
-                expires_on=retention_ends_on,
+                expires_on=due_on,
                 threshold=DESTRUCTION_THRESHOLD,
                 record_also=[],
                 recipients=to,
-                message=_(
-                    "The data shared under “%(title)s” was to be kept until %(day)s: "
-                    "please destroy it and certify that you did."
-                )
-                % {"title": agreement.title, "day": retention_ends_on.isoformat()},
+                message=message % {"title": agreement.title, "day": due_on.isoformat()},
                 path=agreement_path(agreement),
                 template="destruction_due",
                 context={
                     "agreement": agreement,
                     "data_sharing": version.data_sharing,
+                    "terminated_on": due_on if terminated else None,
                 },
                 action="agreements.agreement.destruction_reminder",
             )

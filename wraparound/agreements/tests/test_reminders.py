@@ -332,6 +332,14 @@ def test_an_mou_renewed_and_in_force_or_not_in_force_is_not_reminded(
     ended = _agreement(t1)
     ended.status = AgreementStatus.TERMINATED
     ended.save(update_fields=["status"])
+    # (Its data already destroyed: a terminated agreement is otherwise asked to certify that.)
+    DataDestruction.objects.create(
+        agreement=ended,
+        destroyed_on=dt.date(2027, 6, 1),
+        method="secure_deletion",
+        certified_by=t1.users["partner_admin"],
+        certifier_name="Pat Partner",
+    )
     assert run(django_capture_on_commit_callbacks, at(END - dt.timedelta(days=20))) == 0
     # A renewal still being drafted does not stop the reminders.
     draft_renewal = _agreement(t1)
@@ -368,6 +376,43 @@ def test_retention_ended_asks_the_partner_admins_once_to_certify_destruction(
     assert "destroy" in inbox(partner)[0].body
     assert ReminderSent.objects.get(target_id=agreement.pk).days_before == 0
     assert AuditEvent.objects.filter(action="agreements.agreement.destruction_reminder").exists()
+
+
+def test_a_terminated_agreement_asks_once_for_destruction_before_its_retention_ends(
+    t1: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    agreement = _agreement(t1)
+    sharing = agreement.signed_version.data_sharing
+    sharing.retention_ends_on = dt.date(2027, 12, 31)
+    sharing.save(update_fields=["retention_ends_on"])
+    agreement.status = AgreementStatus.TERMINATED
+    agreement.status_changed_at = at(dt.date(2026, 11, 2))
+    agreement.save(update_fields=["status", "status_changed_at"])
+    assert run(django_capture_on_commit_callbacks, at(dt.date(2026, 11, 3))) == 1
+    partner = t1.users["partner_admin"]
+    body = inbox(partner)[0].body
+    assert "terminated on 2026-11-02" in body and "destroy" in body
+    assert "terminated on 2026-11-02" in notes(partner)[0].message
+    assert ReminderSent.objects.get(target_id=agreement.pk).expires_on == dt.date(2026, 11, 2)
+    # Not again: the next day, nor once the retention end has passed too.
+    assert run(django_capture_on_commit_callbacks, at(dt.date(2026, 11, 4))) == 0
+    assert run(django_capture_on_commit_callbacks, at(dt.date(2028, 1, 2))) == 0
+    assert len(inbox(partner)) == 1
+
+
+def test_an_agreement_terminated_after_its_retention_ended_is_not_asked_twice(
+    t1: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    agreement = _agreement(t1, term_end=dt.date(2026, 6, 30))
+    sharing = agreement.signed_version.data_sharing
+    sharing.retention_ends_on = dt.date(2026, 9, 30)
+    sharing.save(update_fields=["retention_ends_on"])
+    assert run(django_capture_on_commit_callbacks, at(dt.date(2026, 10, 1))) == 1
+    agreement.status = AgreementStatus.TERMINATED
+    agreement.status_changed_at = at(dt.date(2026, 10, 5))
+    agreement.save(update_fields=["status", "status_changed_at"])
+    assert run(django_capture_on_commit_callbacks, at(dt.date(2026, 10, 6))) == 0
+    assert "was to be kept until 2026-09-30" in notes(t1.users["partner_admin"])[0].message
 
 
 def test_no_destruction_request_once_certified(
