@@ -137,6 +137,57 @@ def log_partner_reads(
     return len(rows)
 
 
+def log_partner_form_read(
+    user: Any, school: Any, student: Student | None, guardian: Guardian | None, *, purpose: str
+) -> int:
+    """A partner facilitator who is not a school official of the family reads its record on the
+    new-conference form (the name, consents and referrals): one Disclosure per organization of
+    theirs serving the family, on the family's consent where one in force names it (the form
+    lists it), as a conference read is logged. A school official reads nothing to log."""
+    if student is not None:
+        official = Student.objects.filter(access.student_filter(user), pk=student.pk).exists()
+    else:
+        official = Student.objects.filter(
+            access.student_filter(user), guardian_links__guardian=guardian
+        ).exists()
+    if official:
+        return 0
+    orgs = access.serving_organizations(
+        user,
+        student_id=student.pk if student is not None else None,
+        guardian_id=guardian.pk if guardian is not None and student is None else None,
+    )
+    if not orgs:
+        return 0
+    today = school.network.today()
+    consents = [c for c in family_consents(student, guardian) if c.in_force(today)]
+    consent_type = ContentType.objects.get_for_model(Consent)
+    subject_type, subject_id = (
+        (ContentType.objects.get_for_model(Student), student.pk)
+        if student is not None
+        else (ContentType.objects.get_for_model(Guardian), int(guardian.pk if guardian else 0))
+    )
+    rows = []
+    for org_id in sorted(orgs):
+        consent = next((c for c in consents if c.recipient_organization_id == org_id), None)
+        rows.append(
+            Disclosure(
+                network_id=school.network_id,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                viewer=user,
+                organization_id=org_id,
+                basis=DisclosureBasis.CONSENT,
+                basis_type=consent_type if consent else None,
+                basis_id=consent.pk if consent else None,
+                fields=DISCLOSED_FIELDS[:1],
+                purpose=purpose[:200],
+            )
+        )
+    Disclosure.objects.bulk_create(rows)
+    return len(rows)
+
+
 # --- for the forms ----------------------------------------------------------------------------
 
 

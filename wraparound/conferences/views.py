@@ -187,6 +187,9 @@ def conference_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Conference recorded."))
             return redirect("conference_detail", pk=conference.pk)
     status = 400 if request.method == "POST" else 200
+    selectors.log_partner_form_read(
+        request.user, school, student, guardian, purpose="family team conference (new)"
+    )
     return _render_form(
         request, forms, school=school, student=student, guardian=guardian, status=status
     )

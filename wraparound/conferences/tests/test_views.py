@@ -116,8 +116,20 @@ def test_list_for_a_student(cw: Any, as_user: Any) -> None:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_new_page(cw: Any, as_user: Any, persona: str) -> None:
+    user = cw.users[persona]
+    before = _disclosures(user)
     url = reverse("conference_new") + f"?student={cw.w.own.pk}"
-    assert as_user(cw.users[persona]).get(url).status_code == NEW[persona]
+    assert as_user(user).get(url).status_code == NEW[persona]
+    # The form shows the family's name, consents and referrals: a partner's read is logged.
+    assert _disclosures(user) - before == (1 if persona == "partner_staff_a" else 0)
+    if persona == "partner_staff_a":
+        d = Disclosure.objects.filter(viewer=user).latest("created_at")
+        assert (d.subject_id, d.organization_id, d.basis) == (
+            cw.w.own.pk,
+            cw.w.t1.org_a.pk,
+            "consent",
+        )
+        assert d.purpose == "family team conference (new)"
 
 
 def test_new_page_other_network_and_bad_query(cw: Any, t2: Any, as_user: Any) -> None:
