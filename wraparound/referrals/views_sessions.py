@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,7 +37,7 @@ from . import session_services as services
 from .forms_sessions import SessionEditForm, SessionForm, UploadForm, attendance_from_post
 from .models import ServiceSession, SessionKind
 
-LIST_LIMIT = 200
+PAGE_SIZE = 50
 
 
 def _errors_into(form: Any, error: ValidationError) -> list[str]:
@@ -319,7 +320,7 @@ def _upload(request: HttpRequest, where: _Where) -> HttpResponse:
 
 
 def _list(request: HttpRequest, where: _Where, sessions: QuerySet[ServiceSession]) -> HttpResponse:
-    rows = list(sessions[:LIST_LIMIT])
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
     can_log = (
         access.can_log_partner_session(request.user, where.organization.pk)
         if where.organization is not None
@@ -332,8 +333,8 @@ def _list(request: HttpRequest, where: _Where, sessions: QuerySet[ServiceSession
             "where": where,
             "organization": where.organization,
             "school": where.school,
-            "sessions": rows,
-            "limited": len(rows) == LIST_LIMIT,
+            "sessions": page.object_list,
+            "page": page,
             "can_log": can_log,
             "log_url": _url(where, "log") if can_log else "",
             "upload_url": _url(where, "upload") if can_log else "",

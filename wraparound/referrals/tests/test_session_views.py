@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -321,6 +322,33 @@ def test_session_lists_do_not_query_per_session(
         response = school_client.get(school_url)
     assert "30 sessions" in response.content.decode()
     assert one_org <= 10 and one_school <= 10
+
+
+def test_session_lists_page_through_every_session_latest_first(
+    sw: SessionWorld, as_user: Any
+) -> None:
+    first = dt.date(2026, 1, 5)
+    made = [
+        ServiceSessionFactory(
+            school=sw.school,
+            organization=sw.t1.org_a,
+            service=sw.w.service_a,
+            date=first + dt.timedelta(days=i),
+        )
+        for i in range(55)
+    ]
+    client = as_user(sw.users["partner_staff_a"])
+    url = reverse("session_org_list", args=[sw.t1.org_a.pk])
+    page_one = client.get(url).content.decode()
+    assert "55 sessions" in page_one and "1–50, latest first" in page_one
+    assert reverse("session_detail", args=[made[-1].pk]) in page_one
+    assert reverse("session_detail", args=[made[4].pk]) not in page_one
+    assert 'href="?page=2"' in page_one
+    page_two = client.get(url, {"page": 2}).content.decode()
+    # The oldest five, the first of them among them: nothing is out of reach.
+    assert all(reverse("session_detail", args=[m.pk]) in page_two for m in made[:5])
+    assert reverse("session_detail", args=[made[5].pk]) not in page_two
+    assert client.get(url, {"page": "x"}).status_code == 200
 
 
 def test_the_group_form_does_not_query_per_roster_student(
