@@ -344,6 +344,24 @@ class Organization(models.Model):
         return self.name
 
 
+class NetworkHoliday(models.Model):
+    """A day the network's partners do not work (a public holiday): not a business day when a
+    referral's answer falls due."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "date"], name="network_holiday_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
 class Coalition(models.Model):
     """A coalition of agencies in one community; its members, meetings and board are in the
     coalitions and meetings apps."""

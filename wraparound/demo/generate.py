@@ -36,6 +36,7 @@ from wraparound.core.models import (
     Disclosure,
     Membership,
     Network,
+    NetworkHoliday,
     Organization,
     School,
     SchoolYear,
@@ -44,6 +45,7 @@ from wraparound.core.roles import Role
 from wraparound.directory.hsds.tables import TABLES as HSDS_TABLES
 from wraparound.directory.models import ServiceCapacity
 from wraparound.outcomes.models import Goal
+from wraparound.referrals.holiday_selectors import public_holidays_of
 
 from .agreements import ANALYZED as AGREEMENT_TABLES
 from .agreements import generate_agreements, reset_agreements
@@ -295,6 +297,19 @@ def generate_school_years(data: DemoData) -> list[SchoolYear]:
     )
     data.school_years = list(years)
     return data.school_years
+
+
+def generate_holidays(data: DemoData) -> int:
+    """The US public holidays of the calendar years the school years span: referral deadlines
+    skip them (the network's referral settings list them)."""
+    years = sorted({y for sy in data.school_years for y in (sy.start_date.year, sy.end_date.year)})
+    rows = [
+        NetworkHoliday(network=data.network, date=day, name=name)
+        for year in years
+        for day, name in public_holidays_of("US", "", year)
+    ]
+    NetworkHoliday.objects.bulk_create(rows)
+    return len(rows)
 
 
 def generate_communities(data: DemoData, rng: random.Random, fake: Faker) -> list[Community]:
@@ -930,6 +945,7 @@ def seed_demo(
         )
         data = DemoData(profile=profile, seed=seed, network=network, timings=timings)
         timed("school years", lambda: generate_school_years(data))
+        timed("holidays", lambda: generate_holidays(data))
         timed(
             "communities", lambda: generate_communities(data, *_streams(fake, seed, "communities"))
         )

@@ -42,7 +42,8 @@ from wraparound.directory.models import Service
 from wraparound.students import visibility
 from wraparound.students.models import Consent, Guardian, Student
 
-from .business_days import add_business_days
+from .business_days import add_business_days, horizon
+from .holiday_selectors import holidays_between
 from .models import (
     OPEN_REFERRAL_STATUSES,
     CloseReason,
@@ -554,9 +555,11 @@ def referral_send(
         current.shared_elements if shared_elements is None else shared_elements
     )
     fields = _sharing_fields(current, elements, today)
+    days = network.referral_response_days
+    days_off = holidays_between(network, today, horizon(today, days))
     fields.update(
         sent_at=timezone.now(),
-        response_due_on=add_business_days(today, network.referral_response_days),
+        response_due_on=add_business_days(today, days, days_off),
     )
     result = _apply(
         user=user, referral=current, expected_version=expected_version, to=S.SENT, fields=fields

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("wraparound.referrals.urls_referrals")),
     path("", include("wraparound.referrals.urls_sessions")),
     path("", include("wraparound.referrals.urls_notes")),
+    path("", include("wraparound.referrals.urls_settings")),
 ]

@@ -1,4 +1,4 @@
-"""Response deadlines count Monday to Friday (holidays are not modelled)."""
+"""Response deadlines count Monday to Friday, less the network's holidays."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from wraparound.referrals.business_days import add_business_days, is_business_day
+from wraparound.referrals.business_days import add_business_days, horizon, is_business_day
 
 MON = dt.date(2026, 11, 30)  # a Monday
 
@@ -38,3 +38,21 @@ def test_negative_days_are_refused() -> None:
 def test_weekend_days_are_not_business_days() -> None:
     week = [MON + dt.timedelta(days=i) for i in range(7)]
     assert [is_business_day(d) for d in week] == [True] * 5 + [False] * 2
+
+
+def test_holidays_are_skipped_like_weekends() -> None:
+    thanksgiving = dt.date(2026, 11, 26)
+    days_off = {thanksgiving, thanksgiving + dt.timedelta(days=1)}
+    # Sent Wednesday before Thanksgiving with 3 days: Mon, Tue, Wed of the next week.
+    assert add_business_days(dt.date(2026, 11, 25), 3, days_off) == dt.date(2026, 12, 2)
+    assert add_business_days(dt.date(2026, 11, 25), 3) == dt.date(2026, 11, 30)
+    # 0 days on a holiday: the next business day.
+    assert add_business_days(thanksgiving, 0, days_off) == dt.date(2026, 11, 30)
+    assert not is_business_day(thanksgiving, days_off) and is_business_day(thanksgiving)
+
+
+def test_the_horizon_covers_the_days_with_a_long_recess() -> None:
+    start = dt.date(2026, 12, 21)
+    recess = {start + dt.timedelta(days=i) for i in range(1, 15)}
+    due = add_business_days(start, 30, recess)
+    assert due < horizon(start, 30)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from wraparound.core.models import AuditEvent, Network, Notification
+from wraparound.core.models import AuditEvent, Network, NetworkHoliday, Notification
+from wraparound.core.tests.factories import NetworkFactory
 from wraparound.directory.tests.factories import ServiceFactory
 from wraparound.referrals import referral_services as services
 from wraparound.referrals.models import Referral, ReferralEvent, ReferralStatus
@@ -287,6 +288,31 @@ def test_create_and_send_fixes_the_ground_and_the_business_day_deadline(
     notified = Notification.objects.filter(url=f"/referrals/{referral.pk}/")
     assert {n.user for n in notified} == {w.users["partner_staff_a"]}
     assert w.own.given_name not in notified.get().message
+
+
+def test_the_deadline_skips_the_networks_holidays(
+    t1: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    w = student_world(t1)
+    friday = dt.date(2026, 12, 4)
+    monkeypatch.setattr(Network, "today", lambda self, now=None: friday)
+    NetworkHoliday.objects.create(network=t1.network, date=dt.date(2026, 12, 7), name="Closed")
+    NetworkHoliday.objects.create(
+        network=NetworkFactory(), date=dt.date(2026, 12, 8), name="Not ours"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = services.referral_create(
+            user=w.users["coordinator"],
+            school=t1.schools[0],
+            student=w.own,
+            service=w.service_a,
+            reason="Reading support",
+            shared_elements=["name", "grade", "school"],
+            send=True,
+        )
+    referral.refresh_from_db()
+    # Tue 8, Wed 9, Thu 10: Monday the 7th is the network's holiday, the 8th another's.
+    assert referral.response_due_on == dt.date(2026, 12, 10)
 
 
 def test_a_refused_share_sends_nothing_and_writes_nothing(t1: Any) -> None:
