@@ -18,7 +18,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from wraparound.core import access
-from wraparound.core.models import Coalition, Disclosure, DisclosureBasis, Organization, School
+from wraparound.core.models import (
+    Coalition,
+    Disclosure,
+    DisclosureBasis,
+    Network,
+    Organization,
+    School,
+)
 from wraparound.core.roles import SCHOOL_ROLES, Role
 from wraparound.directory.models import Service, ServiceCapacity, ServiceStatus
 from wraparound.students.models import Consent, ConsentStatus, Guardian, Student
@@ -110,13 +117,43 @@ def school_funnel(user: Any, school: School) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in ReferralStatus.values}
 
 
-def referrals_made_by(user: Any) -> QuerySet[Referral]:
-    """The referrals the user made, at schools they are still an official of."""
-    return (
+def makes_school_referrals(user: Any) -> bool:
+    """Whether the user is a school official anywhere (the side that makes school referrals)."""
+    g = access.grants(user)
+    return bool(
+        g.schools_with(*SCHOOL_ROLES)
+        or g.networks_with(Role.NETWORK_ADMIN, Role.CLINICAL_SUPERVISOR)
+    )
+
+
+def referrals_made_by(user: Any, status: str | None = None) -> QuerySet[Referral]:
+    """The referrals the user made, at schools they are still an official of, newest first."""
+    qs = (
         Referral.objects.filter(referred_by_id=user.pk)
         .filter(_official_filter(user))
         .select_related(*LIST_RELATED)
+        .order_by("-created_at", "-pk")
     )
+    return _status_filter(qs, status)
+
+
+def made_by_funnel(user: Any) -> tuple[dict[str, int], int]:
+    """How many of the user's referrals are in each status, and how many sent ones are past
+    their answer's due day (on each network's clock: the day is the referral's network's)."""
+    counts = dict(
+        referrals_made_by(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    mine = referrals_made_by(user).order_by()
+    overdue = 0
+    for network in Network.objects.filter(pk__in=mine.values("network_id")):
+        overdue += mine.filter(
+            network=network, status=ReferralStatus.SENT, response_due_on__lt=network.today()
+        ).count()
+    return {status: counts.get(status, 0) for status in ReferralStatus.values}, overdue
 
 
 def partner_referrals(

@@ -12,6 +12,7 @@ urlpatterns = [
         name="referral_school_list",
     ),
     path("schools/<int:school_pk>/referrals/new/", views.referral_new, name="referral_new"),
+    path("referrals/mine/", views.referrals_made, name="referrals_made"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral_edit"),
     path("referrals/<int:pk>/transition/", views.referral_transition, name="referral_transition"),

@@ -98,6 +98,31 @@ def referral_school_list(request: HttpRequest, school_pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def referrals_made(request: HttpRequest) -> HttpResponse:
+    """The referrals the user made as a school official, every school at once, with the answers
+    overdue: what a coordinator follows up on."""
+    if not selectors.makes_school_referrals(request.user):
+        raise PermissionDenied
+    status = _status_param(request, ReferralStatus.values)
+    page = Paginator(selectors.referrals_made_by(request.user, status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    funnel, overdue = selectors.made_by_funnel(request.user)
+    return render(
+        request,
+        "referrals/referrals_made.html",
+        {
+            "page": page,
+            "status": status,
+            "funnel": [(s, ReferralStatus(s).label, funnel[s]) for s in ReferralStatus.values],
+            "total": sum(funnel.values()),
+            "overdue": overdue,
+        },
+    )
+
+
 # --- a new referral -------------------------------------------------------------------------------
 
 
