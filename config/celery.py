@@ -49,6 +49,20 @@ app.conf.beat_schedule = {
         "task": "wraparound.outcomes.tasks.attendance_imports_fail_stalled_task",
         "schedule": crontab(minute="*/30"),
     },
+    # Uploaded roster and attendance zips past their retention, then private files that no
+    # row refers to any more (a deleted record's document, a reset network's uploads).
+    "students-roster-uploads-purge": {
+        "task": "wraparound.students.tasks.roster_uploads_purge_task",
+        "schedule": crontab(hour=3, minute=20),
+    },
+    "outcomes-attendance-uploads-purge": {
+        "task": "wraparound.outcomes.tasks.attendance_uploads_purge_task",
+        "schedule": crontab(hour=3, minute=25),
+    },
+    "core-private-orphans-purge": {
+        "task": "wraparound.core.tasks.private_orphans_purge_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # The outcome rollup (the network dashboards' figures): every network's current year.
     "outcomes-rollups-refresh": {
         "task": "wraparound.outcomes.tasks.outcome_rollups_refresh_task",

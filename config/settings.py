@@ -217,6 +217,9 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Uploaded clearance documents: at most this size, of these types (checked by content, too).
 WRAPAROUND_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded roster and attendance files hold a whole network's students: deleted this many days
+# after their import finished (the import's record, errors and counts stay).
+WRAPAROUND_IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=30)
 
 # --- e-mail ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -19,3 +19,11 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     return message.send()
+
+
+@shared_task
+def private_orphans_purge_task() -> int:
+    """Delete private files no row refers to any more (idempotent)."""
+    from .private_files import orphaned_files_purge
+
+    return orphaned_files_purge()

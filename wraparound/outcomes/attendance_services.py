@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from wraparound.agreements.uploads import check_name
 from wraparound.core import access
 from wraparound.core.models import Network, SchoolYear
+from wraparound.core.private_files import delete_file
 from wraparound.core.services import audit_record
 from wraparound.students.models import Student
 
@@ -154,6 +155,23 @@ def attendance_import_run(*, attendance_import_id: int) -> AttendanceImport:
             error_count=len(errors),
             summary={},
         )
+
+
+def attendance_uploads_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the uploaded zips of imports finished more than the retention period ago (every
+    student's absences by day); the import's record stays. Idempotent: returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.WRAPAROUND_IMPORT_UPLOAD_RETENTION_DAYS)
+    purged = 0
+    finished = AttendanceImport.objects.filter(finished_at__lt=cutoff).exclude(file="")
+    for run in finished.exclude(
+        status__in=[AttendanceImportStatus.QUEUED, AttendanceImportStatus.RUNNING]
+    ):
+        delete_file(run.file)
+        run.file_deleted_at = now
+        run.save(update_fields=["file", "file_deleted_at"])
+        purged += 1
+    return purged
 
 
 # A network's attendance file imports in well under a minute; one still running after this long

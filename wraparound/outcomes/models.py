@@ -142,6 +142,8 @@ class AttendanceImport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     file = models.FileField(storage=private_storage, upload_to=attendance_upload_path, blank=True)
+    # When the uploaded file was deleted (`WRAPAROUND_IMPORT_UPLOAD_RETENTION_DAYS` after the run).
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     source_name = models.CharField(max_length=255, blank=True)
     dry_run = models.BooleanField(default=False)
     # The last day the files cover (the network's today when not given): the summaries count

@@ -50,3 +50,11 @@ def attendance_after_roster_import_task(network_id: int) -> int:
     from .attendance_services import attendance_recompute_after_roster
 
     return attendance_recompute_after_roster(network_id)
+
+
+@shared_task
+def attendance_uploads_purge_task() -> int:
+    """Delete uploaded attendance zips past their retention (idempotent)."""
+    from .attendance_services import attendance_uploads_purge
+
+    return attendance_uploads_purge()

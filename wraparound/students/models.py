@@ -419,6 +419,8 @@ class RosterImport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     file = models.FileField(storage=private_storage, upload_to=roster_upload_path, blank=True)
+    # When the uploaded file was deleted (`WRAPAROUND_IMPORT_UPLOAD_RETENTION_DAYS` after the run).
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     source_name = models.CharField(max_length=255, blank=True)
     dry_run = models.BooleanField(default=False)
     mode = models.CharField(max_length=10, blank=True, help_text=_("bulk or delta"))

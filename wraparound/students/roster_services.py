@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from wraparound.agreements.uploads import check_name
 from wraparound.core import access
 from wraparound.core.models import Network
+from wraparound.core.private_files import delete_file
 from wraparound.core.services import audit_record
 
 from .models import ImportStatus, RosterImport
@@ -99,6 +100,22 @@ def roster_import_run(*, roster_import_id: int) -> RosterImport:
             ],
             summary={},
         )
+
+
+def roster_uploads_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the uploaded zips of imports finished more than the retention period ago: they
+    hold every student's name, birth date and guardians, and the import's record (counts,
+    errors, who and when) is all anyone needs afterwards. Idempotent: returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.WRAPAROUND_IMPORT_UPLOAD_RETENTION_DAYS)
+    purged = 0
+    finished = RosterImport.objects.filter(finished_at__lt=cutoff).exclude(file="")
+    for roster_import in finished.exclude(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]):
+        delete_file(roster_import.file)
+        roster_import.file_deleted_at = now
+        roster_import.save(update_fields=["file", "file_deleted_at"])
+        purged += 1
+    return purged
 
 
 # A city's roster imports in about a minute; an import still running after this long has lost

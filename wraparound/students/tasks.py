@@ -19,3 +19,11 @@ def roster_imports_fail_stalled_task() -> int:
     from .roster_services import roster_imports_fail_stalled
 
     return roster_imports_fail_stalled()
+
+
+@shared_task
+def roster_uploads_purge_task() -> int:
+    """Delete uploaded roster zips past their retention (idempotent)."""
+    from .roster_services import roster_uploads_purge
+
+    return roster_uploads_purge()
