@@ -403,6 +403,12 @@ def registration_cancel(*, user: Any, attendance: Attendance) -> Attendance:
         and not access.can_manage_training(user, training.network_id)
     ):
         raise PermissionDenied
+    if training.is_cancelled:
+        # Its registrations stay as they were when it was cancelled: the record of who was told.
+        raise ValidationError(
+            _("“%(title)s” was cancelled: its registrations stay as they were.")
+            % {"title": training.title}
+        )
     if training.starts_at <= timezone.now():
         raise ValidationError(_("The training has started: ask the network to change attendance."))
     if attendance.status != AttendanceStatus.REGISTERED:

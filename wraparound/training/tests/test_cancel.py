@@ -117,6 +117,18 @@ def test_cancelled_training_refuses_registration_and_attendance(w1: World, as_us
         )
 
 
+def test_a_registration_of_a_cancelled_training_is_not_withdrawn(w1: World) -> None:
+    registered = services.registration_add(user=w1.users["staff"], training=w1.upcoming)
+    services.training_cancel(user=w1.users["network_admin"], training=w1.upcoming, reason="Snow")
+    registered.refresh_from_db()
+    for who in ("staff", "network_admin"):
+        with pytest.raises(ValidationError, match="was cancelled: its registrations stay"):
+            services.registration_cancel(user=w1.users[who], attendance=registered)
+    registered.refresh_from_db()
+    assert registered.status == "registered"
+    assert not AuditEvent.objects.filter(action="training.unregister").exists()
+
+
 def test_cancelled_training_shows_why_and_leaves_upcoming_lists(w1: World, as_user: Any) -> None:
     staff = w1.users["staff"]
     services.registration_add(user=staff, training=w1.upcoming)
