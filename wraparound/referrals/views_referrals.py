@@ -595,5 +595,10 @@ def referral_coalition_list(request: HttpRequest, coalition_pk: int) -> HttpResp
             "total": sum(funnel.values()),
             "rows": rows,
             "status": "",
+            # The coalition's own pages are for its members and the network's admins; member
+            # agencies' staff see these counts without them.
+            "coalition_nav": access.visible_coalitions(request.user)
+            .filter(pk=coalition.pk)
+            .exists(),
         },
     )

@@ -266,6 +266,9 @@ def test_coalition_page(x: World, as_user: Any, persona: str) -> None:
         assert (link in body) == (
             persona in ("partner_staff_a", "partner_staff_b", "network_admin")
         )
+        # The coalition's navigation for those who may open its pages, not for agency staff.
+        home = reverse("coalition_detail", args=[x.t1.coalition.pk])
+        assert (f'href="{home}"' in body) == (persona in ("network_admin", "coalition_member"))
 
 
 def test_coalition_page_other_network(x: World, t2: Any, as_user: Any) -> None:
