@@ -76,6 +76,9 @@ class Meeting(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))
+    # A series meeting moved to another time keeps the slot it was made for here, so that
+    # extending the series does not make that slot again.
+    moved_from = models.DateTimeField(null=True, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(_("minutes"), default=60)
     location = models.CharField(_("place"), max_length=200, blank=True)
     status = models.CharField(

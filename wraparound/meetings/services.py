@@ -159,6 +159,73 @@ def meeting_cancel(*, user: Any, meeting: Meeting, expected_version: int) -> Mee
     return meeting
 
 
+@transaction.atomic
+def meeting_update(
+    *,
+    user: Any,
+    meeting: Meeting,
+    expected_version: int,
+    title: str,
+    starts_at: dt.datetime | None,
+    duration_minutes: int | None,
+    location: str = "",
+    agenda: str = "",
+) -> Meeting:
+    """Change a scheduled meeting: its title, time, length, place or agenda. A meeting of a
+    series moved to another time stays in the series and keeps the slot it was made for (the
+    daily extension does not make that slot again). MeetingConflict when someone changed it
+    since `expected_version`."""
+    if not access.can_run_meeting(user, meeting):
+        raise PermissionDenied
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise ValidationError(_("Only a scheduled meeting can be changed."))
+    errors: dict[str, Any] = {}
+    title, minutes, location = _clean_when(
+        title=title, duration_minutes=duration_minutes, location=location, errors=errors
+    )
+    if starts_at is None:
+        errors["starts_at"] = _("Give the day and time the meeting starts.")
+    elif (
+        meeting.series_id
+        and starts_at != meeting.starts_at
+        and Meeting.objects.filter(series_id=meeting.series_id, starts_at=starts_at)
+        .exclude(pk=meeting.pk)
+        .exists()
+    ):
+        errors["starts_at"] = _("Another meeting of the series is at that time.")
+    if errors or starts_at is None:
+        raise ValidationError(errors)
+    changes: dict[str, Any] = {
+        "title": title,
+        "starts_at": starts_at,
+        "duration_minutes": minutes,
+        "location": location,
+        "agenda": str(agenda or "").strip(),
+    }
+    if meeting.series_id and starts_at != meeting.starts_at and meeting.moved_from is None:
+        changes["moved_from"] = meeting.starts_at
+    before = {
+        "starts_at": meeting.starts_at.isoformat(),
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "title": meeting.title,
+    }
+    updated = Meeting.objects.filter(
+        pk=meeting.pk, version=expected_version, status=MeetingStatus.SCHEDULED
+    ).update(**changes, version=F("version") + 1, updated_at=timezone.now())
+    if not updated:
+        raise MeetingConflict
+    meeting.refresh_from_db()
+    audit_record(
+        actor=user,
+        action="meetings.meeting.update",
+        target=meeting,
+        network=meeting.network_id,
+        data={"before": before, "starts_at": meeting.starts_at.isoformat()},
+    )
+    return meeting
+
+
 # --- series ---------------------------------------------------------------------------------------
 
 
@@ -186,6 +253,10 @@ def series_extend(*, series: MeetingSeries, now: dt.datetime | None = None) -> i
     existing = set(
         Meeting.objects.filter(series=series, starts_at__in=slots).values_list(
             "starts_at", flat=True
+        )
+    ) | set(
+        Meeting.objects.filter(series=series, moved_from__in=slots).values_list(
+            "moved_from", flat=True
         )
     )
     new = [

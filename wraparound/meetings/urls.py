@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_record, name="meeting_record"),
     path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<int:pk>/change/", views.meeting_change, name="meeting_change"),
     path("meetings/series/<int:pk>/end/", views.series_end, name="meeting_series_end"),
     path("action-items/", views.my_action_items, name="my_action_items"),
     path("action-items/<int:pk>/edit/", views.action_item_edit, name="action_item_edit"),

@@ -368,6 +368,75 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def meeting_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a scheduled meeting (its time too: a series meeting stays in its series)."""
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    if not access.can_run_meeting(request.user, meeting):
+        raise PermissionDenied
+    body = Body.of(meeting)
+    tz = body.network.tzinfo
+    if meeting.status != MeetingStatus.SCHEDULED:
+        messages.error(request, _("Only a scheduled meeting can be changed."))
+        return redirect("meeting_detail", pk=meeting.pk)
+    version, status = meeting.version, 200
+    if request.method == "POST":
+        form = MeetingForm(request.POST, tz=tz)
+        status = 400
+        if form.is_valid():
+            try:
+                services.meeting_update(
+                    user=request.user,
+                    meeting=meeting,
+                    expected_version=_version(request),
+                    **form.to_service(),
+                )
+            except ValidationError as error:
+                _errors_into(form, error)
+            except services.MeetingConflict:
+                meeting.refresh_from_db()
+                if meeting.status != MeetingStatus.SCHEDULED:
+                    messages.error(request, _("Someone changed this meeting meanwhile."))
+                    return redirect("meeting_detail", pk=meeting.pk)
+                # What was typed stays; saving again overwrites the other change knowingly.
+                form.add_error(
+                    None,
+                    _(
+                        "Someone changed this meeting while you were editing it (now %(when)s): "
+                        "check and save again."
+                    )
+                    % {
+                        "when": timezone.localtime(meeting.starts_at, tz).strftime("%Y-%m-%d %H:%M")
+                    },
+                )
+                version, status = meeting.version, 409
+            else:
+                messages.success(request, _("Meeting changed."))
+                return redirect("meeting_detail", pk=meeting.pk)
+        else:
+            version = _version(request)
+    else:
+        local = timezone.localtime(meeting.starts_at, tz)
+        form = MeetingForm(
+            tz=tz,
+            initial={
+                "title": meeting.title,
+                "day": local.date(),
+                "time": local.time().replace(second=0, microsecond=0),
+                "duration_minutes": meeting.duration_minutes,
+                "location": meeting.location,
+                "agenda": meeting.agenda,
+            },
+        )
+    return render(
+        request,
+        "meetings/change.html",
+        {"body": body, "meeting": meeting, "form": form, "version": version},
+        status=status,
+    )
+
+
+@login_required
 @require_POST
 def series_end(request: HttpRequest, pk: int) -> HttpResponse:
     series = selectors.get_series_for_user(request.user, pk)
