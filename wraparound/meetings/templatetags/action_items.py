@@ -26,12 +26,17 @@ def my_open_action_items(context: template.Context) -> dict[str, Any]:
         return {"items": [], "follow_ups": []}
     items = list(selectors.my_action_items(user, "open")[: HOME_LIMIT + 1])
     shown = items[:HOME_LIMIT]
-    total = len(items) if len(items) <= HOME_LIMIT else selectors.my_action_items(user).count()
+    if len(items) <= HOME_LIMIT:
+        total = len(items)
+        overdue = sum(1 for i in shown if getattr(i, "is_overdue", False))
+    else:  # more than the card shows: count them all, the overdue ones too
+        total = selectors.my_action_items(user).count()
+        overdue = selectors.my_action_items(user).filter(is_overdue=True).count()
     return {
         "request": request,
         "items": shown,
         "total": total,
-        "overdue": sum(1 for i in shown if getattr(i, "is_overdue", False)),
+        "overdue": overdue,
         "follow_ups": my_follow_ups(user)[:HOME_LIMIT],
     }
 
