@@ -12,6 +12,7 @@ from django import template
 from wraparound.conferences.conference_selectors import my_follow_ups
 from wraparound.core import access
 from wraparound.meetings import selectors
+from wraparound.meetings.models import ActionItem
 
 register = template.Library()
 
@@ -31,7 +32,11 @@ def my_open_action_items(context: template.Context) -> dict[str, Any]:
         overdue = sum(1 for i in shown if getattr(i, "is_overdue", False))
     else:  # more than the card shows: count them all, the overdue ones too
         total = selectors.my_action_items(user).count()
-        overdue = selectors.my_action_items(user).filter(is_overdue=True).count()
+        overdue = (
+            ActionItem.objects.filter(owner_id=user.pk)
+            .filter(selectors.user_overdue_q(user))
+            .count()
+        )
     return {
         "request": request,
         "items": shown,
