@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_roster \\
         DEBUG=true .venv/bin/python bench/roster.py [--profile city|small] [--students-per-school N]
+        [--keep FOLDER [--reuse]] [--no-seed]
 
 Seeds the demo profile (`seed_demo --profile city`: 1,600 schools; their enrollments add up to
 about 900,000 students) into the scratch database DATABASE_URL names (its network is replaced),
@@ -327,6 +328,12 @@ def main() -> None:
         action="store_true",
         help="use the profile's network already seeded in DATABASE_URL (e.g. bench_city)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: import the roster already written there by an earlier run (same "
+        "profile and --students-per-school) instead of writing it again",
+    )
     args = parser.parse_args()
     scratch = setup_django()
     from django.core.management import call_command
@@ -346,9 +353,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:
         folder = args.keep or Path(tmp) / "roster"
         started = time.perf_counter()
-        written = write_oneroster(
-            network=network, out_dir=folder, students_per_school=args.students_per_school, seed=1
-        )
+        # What write_oneroster returned, beside the folder: --reuse reads it back.
+        counts_file = folder.with_name(folder.name + ".written.json")
+        if args.reuse and args.keep and counts_file.exists():
+            written = json.loads(counts_file.read_text())
+        else:
+            written = write_oneroster(
+                network=network,
+                out_dir=folder,
+                students_per_school=args.students_per_school,
+                seed=1,
+            )
+            if args.keep:
+                counts_file.write_text(json.dumps(written))
         generate_s = time.perf_counter() - started
         users_csv = folder / "users.csv"
         rows = written["students"] + written["guardians"]

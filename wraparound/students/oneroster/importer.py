@@ -1,7 +1,9 @@
 """An import from start to end: check everything, then write everything or nothing.
 
 On PostgreSQL the server reads and checks the files itself (`sqlcheck`: COPY into temporary
-tables, set-based checks, staging built in SQL) and the merge follows in the same transaction;
+tables, set-based checks, staging built in SQL) and the merge follows in the same transaction
+(a network's first import of bulk users and roles skips the staging tables: `sqlcheck` writes
+the rows straight from the raw tables and checks what it wrote);
 when the SQL finds anything, that transaction is rolled back and the roster is read again row by
 row (below) to name every problem. In that row-by-row reading on PostgreSQL the checking pass
 streams the rows it keeps into temporary staging tables inside the import's one transaction
@@ -14,6 +16,7 @@ in memory, and the write transaction follows it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,16 +85,28 @@ def _postgres(
             connection.cursor() as wrapper,
             _bulk_transaction(wrapper, network),
         ):
+            # A network's first import (the bulk of what a district ever sends) is written by
+            # the checking SQL itself, without staging tables; a dry run writes nothing.
+            first = (
+                None
+                if dry_run or not staging.is_first_import(wrapper.cursor, network.pk)
+                else sqlcheck.FirstImport(now=_now(), step=_steps(progress))
+            )
             checked = sqlcheck.check_and_stage(
                 wrapper.cursor,
                 source=source,
                 network_id=network.pk,
                 modes=reader.modes,
                 progress=progress,
+                first=first,
             )
             if dry_run:
                 raise _Checked(checked)
-            counts = _merge(wrapper, reader.modes, checked.staged, network, progress)
+            if checked.written is not None:
+                counts = checked.written
+                progress.set_stage("write:done", done=progress.total)
+            else:
+                counts = _merge(wrapper, reader.modes, checked.staged, network, progress)
             sqlcheck.drop_tables(wrapper)
     except sqlcheck.Unclean:
         return None
@@ -167,6 +182,21 @@ def run_import(
     )
 
 
+def _now() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _steps(progress: Progress) -> Callable[[str], None]:
+    """Reports the write steps, each a quarter of the writing's share of the progress bar."""
+    share = progress.checking // len(WRITE_STEPS)
+    position = {step: progress.checking + i * share for i, step in enumerate(WRITE_STEPS)}
+
+    def step(name: str) -> None:
+        progress.set_stage(name, done=position[name])
+
+    return step
+
+
 def _merge(
     cursor: Any,
     modes: dict[str, str],
@@ -174,19 +204,13 @@ def _merge(
     network: Network,
     progress: Progress,
 ) -> dict[str, int]:
-    share = progress.checking // len(WRITE_STEPS)
-    position = {step: progress.checking + i * share for i, step in enumerate(WRITE_STEPS)}
-
-    def step(name: str) -> None:
-        progress.set_stage(name, done=position[name])
-
     counts = staging.merge(
         cursor,
         network_id=network.pk,
-        now=connection.ops.adapt_datetimefield_value(timezone.now()),
+        now=_now(),
         modes=modes,
         staged=staged,
-        step=step,
+        step=_steps(progress),
     )
     progress.set_stage("write:done", done=progress.total)
     return counts

@@ -18,6 +18,7 @@ Python, and the checks are a few scans and hash joins.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,17 @@ class RawFile:
 class Checked:
     counts: dict[str, int] = field(default_factory=dict)
     staged: dict[str, int] = field(default_factory=dict)
+    # Set when the rows were written here already (`FirstImport`): what `staging.merge` returns.
+    written: dict[str, int] | None = None
+
+
+@dataclass
+class FirstImport:
+    """Write a network's first import straight from the raw tables (no staging tables) when
+    users.csv and roles.csv are bulk files: `now` stamps the rows, `step` reports the writes."""
+
+    now: Any
+    step: Callable[[str], None]
 
 
 def drop_tables(cursor: Any) -> None:
@@ -257,9 +269,17 @@ def _analyze(cursor: Any, f: RawFile) -> None:
 
 
 def check_and_stage(
-    cursor: Any, *, source: RosterSource, network_id: int, modes: dict[str, str], progress: Progress
+    cursor: Any,
+    *,
+    source: RosterSource,
+    network_id: int,
+    modes: dict[str, str],
+    progress: Progress,
+    first: FirstImport | None = None,
 ) -> Checked:
-    """Load, check and stage the roster; Unclean when anything may be wrong."""
+    """Load, check and stage the roster; Unclean when anything may be wrong. With `first` (the
+    network has no students, guardians or enrollments) a bulk roster is written too, and
+    `Checked.written` says what; otherwise `staging.merge` writes the staging tables."""
     drop_tables(cursor)
     cursor.execute("SET LOCAL work_mem = '256MB'")  # hash joins over a city's rows, in memory
     files = {
@@ -279,7 +299,7 @@ def check_and_stage(
     _check_users(c, files[spec.USERS])
     _check_enrollments(c, files[spec.ENROLLMENTS])
     progress.set_stage("check:stage")
-    return _stage(c, files)
+    return _stage(c, files, first)
 
 
 def _check_orgs(c: _Checks, f: RawFile) -> None:
@@ -418,7 +438,7 @@ def _check_enrollments(c: _Checks, f: RawFile) -> None:
             c.any(f"SELECT 1 FROM {f.table} r WHERE NOT {c.in_users(user)}")
 
 
-def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
+def _stage(c: _Checks, files: dict[str, RawFile], first: FirstImport | None) -> Checked:
     """The staging tables `staging.merge` reads, and the counts the reader would have given."""
     out = Checked()
     roles, users, demo = files[spec.ROLES], files[spec.USERS], files[spec.DEMOGRAPHICS]
@@ -427,7 +447,8 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
     guardian_roles = _words(spec.GUARDIAN_ROLES)
     # A user's kind comes from its active roles only (student before guardian before staff);
     # every user a role names is listed, for the reference check below.
-    c.run(
+    direct = first is not None and users.bulk and roles.bulk
+    role_users = c.run(
         f"CREATE TEMP TABLE {ROLE_KIND} ON COMMIT DROP AS SELECT {r_user} AS sid, "
         f"min(CASE WHEN {active} THEN CASE WHEN {r_role} = '{spec.STUDENT_ROLE}' THEN 1 "
         f"WHEN {r_role} IN ({guardian_roles}) THEN 2 ELSE 3 END END) AS kind "
@@ -448,12 +469,14 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
     for table in (ROLE_KIND, SCHOOL_OF, RELATIONSHIP):
         c.cursor.execute(f"ANALYZE {table}")
 
-    # Roles naming users not in users.csv: in a delta, users of the database or staff.
-    c.any(
-        f"SELECT 1 FROM {ROLE_KIND} k WHERE NOT {c.in_users('k.sid')} AND NOT ("
-        f"{'true' if c.delta_users else 'false'} AND ("
-        f"{c.db(STUDENT, 'k.sid')} OR {c.db(GUARDIAN, 'k.sid')} OR COALESCE(k.kind, 3) = 3))"
-    )
+    # Roles naming users not in users.csv: in a delta, users of the database or staff. When the
+    # rows are written here (`_write_first`), counted from what is written instead.
+    if not direct:
+        c.any(
+            f"SELECT 1 FROM {ROLE_KIND} k WHERE NOT {c.in_users('k.sid')} AND NOT ("
+            f"{'true' if c.delta_users else 'false'} AND ("
+            f"{c.db(STUDENT, 'k.sid')} OR {c.db(GUARDIAN, 'k.sid')} OR COALESCE(k.kind, 3) = 3))"
+        )
     # Demographics of users not in users.csv: in a delta, students of the database (their
     # demographics are updated), guardians or staff (ignored).
     d_sid = demo.col("sourcedId")
@@ -515,6 +538,39 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
         f"WITH ORDINALITY AS t(g, n) WHERE btrim(g, {STRIP}) <> '' ORDER BY n LIMIT 1), '')"
     )
     modified = u("dateLastModified", "r")
+    grade = (
+        f"CASE WHEN {grades} = '' THEN '' WHEN strpos({grades}, ',') = 0 "
+        f"THEN btrim({grades}, {STRIP}) ELSE {first_grade} END"
+    )
+    modified_at = f"CASE WHEN {modified} = '' THEN NULL ELSE {modified}::timestamptz END"
+    if first is not None and direct:
+        return _write_first(
+            c,
+            files,
+            first,
+            role_users=role_users,
+            modified_at=modified_at,
+            student_values=[
+                "so.school_id",
+                u("identifier", "r"),
+                u("givenName", "r"),
+                u("familyName", "r"),
+                u("middleName", "r"),
+                u("preferredGivenName", "r"),
+                grade,
+                u("email", "r"),
+                u("phone", "r"),
+                u("sms", "r"),
+                "true",
+                modified_at,
+                *(
+                    f"CASE WHEN d.row_no IS NOT NULL THEN {value} ELSE {default} END"
+                    for value, default in zip(
+                        demographic_values, staging.DEMOGRAPHIC_DEFAULTS, strict=True
+                    )
+                ),
+            ],
+        )
     stage_user = staging.STAGE_USER
     c.run(
         f"""CREATE TEMP TABLE {stage_user} ON COMMIT DROP AS
@@ -531,10 +587,7 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
                 {u("preferredGivenName", "r")} AS preferred_name,
                 {u("identifier", "r")} AS identifier, {u("email", "r")} AS email,
                 {u("phone", "r")} AS phone, {u("sms", "r")} AS sms,
-                CASE WHEN {grades} = '' THEN ''
-                    WHEN strpos({grades}, ',') = 0 THEN btrim({grades}, {STRIP})
-                    ELSE {first_grade} END AS grade,
-                CASE WHEN {modified} = '' THEN NULL ELSE {modified}::timestamptz END AS modified,
+                {grade} AS grade, {modified_at} AS modified,
                 so.school_id, d.row_no IS NOT NULL AS has_row, {demographics},
                 {u("agentSourcedIds", "r")} AS agents,
                 k.kind IS NULL AND {"false" if roles.bulk else "true"} AS pending
@@ -601,7 +654,137 @@ def _stage(c: _Checks, files: dict[str, RawFile]) -> Checked:
     return out
 
 
-def _counts(c: _Checks, files: dict[str, RawFile]) -> dict[str, int]:
+def _write_first(
+    c: _Checks,
+    files: dict[str, RawFile],
+    first: FirstImport,
+    *,
+    role_users: int,
+    student_values: list[str],
+    modified_at: str,
+) -> Checked:
+    """A network's first import of a bulk roster, written straight from the raw tables: the
+    same rows `_stage` and `staging.merge` write (plain INSERTs, as `merge` does for a first
+    import), without materialising the staging tables — the users' join with their roles and
+    demographics is made once for the students, once for the guardians, and the links and
+    enrollments come from the same joins. The checks `_stage` makes on its staging tables are
+    made on what is written: every distinct (student, agent) pair must have become a link, i.e.
+    every agent is a guardian of users.csv (in a bulk users.csv there is no other); and every
+    user a role names (`role_users` of them) must be a student, guardian or other user of
+    users.csv. Nothing is deactivated or deleted: there is nothing yet."""
+    roles, users, demo = files[spec.ROLES], files[spec.USERS], files[spec.DEMOGRAPHICS]
+    sid = users.col("sourcedId")
+    active_user = f"{users.col('status')} <> '{spec.TOBEDELETED}'"
+    params = {"network": c.network, "now": first.now}
+    written: dict[str, int] = {}
+
+    def run(sql: str) -> int:
+        c.cursor.execute(sql, params)
+        return int(c.cursor.rowcount)
+
+    first.step("write:students")
+    students = run(
+        f"""INSERT INTO {STUDENT} (network_id, sourced_id, {", ".join(staging.STUDENT_FIELDS)},
+            {", ".join(staging.DEMOGRAPHICS)}, created_at, updated_at)
+        SELECT %(network)s, {sid}, {", ".join(student_values)}, %(now)s, %(now)s
+        FROM {users.table} r
+        JOIN {ROLE_KIND} k ON k.sid = {sid} AND k.kind = 1
+        LEFT JOIN {SCHOOL_OF} so ON so.sid = {sid}
+        LEFT JOIN {demo.table} d ON {demo.col("sourcedId", "d")} = {sid}
+            AND {demo.col("status", "d")} <> '{spec.TOBEDELETED}'
+        WHERE {active_user}"""
+    )
+    written["students_created"] = written["students_written"] = students
+    staging.analyze_written(c.cursor, STUDENT)
+    first.step("write:guardians")
+    guardians = run(
+        f"""INSERT INTO {GUARDIAN} (network_id, sourced_id, given_name, family_name, email,
+            phone, sms, preferred_language, is_active, source_modified_at, created_at,
+            updated_at)
+        SELECT %(network)s, {sid}, {users.col("givenName")}, {users.col("familyName")},
+            {users.col("email")}, {users.col("phone")}, {users.col("sms")}, '', true,
+            {modified_at}, %(now)s, %(now)s
+        FROM {users.table} r JOIN {ROLE_KIND} k ON k.sid = {sid} AND k.kind = 2
+        WHERE {active_user}"""
+    )
+    written["guardians_created"] = written["guardians_written"] = guardians
+    staging.analyze_written(c.cursor, GUARDIAN)
+
+    first.step("write:enrollments")
+    r_user = roles.col("userSourcedId")
+    c.cursor.execute(
+        f"""WITH e AS MATERIALIZED (
+            SELECT {roles.col("sourcedId")} AS sourced_id, {r_user} AS student_sid, o.school_id,
+                NULLIF({roles.col("beginDate")}, '')::date AS begin_date,
+                NULLIF({roles.col("endDate")}, '')::date AS end_date,
+                {roles.col("roleType")} = 'primary' AS is_primary,
+                {roles.col("status")} <> '{spec.TOBEDELETED}' AS is_active
+            FROM {roles.table} r JOIN {ORG_MAP} o ON o.sid = {roles.col("orgSourcedId")}
+            WHERE {roles.col("role")} = '{spec.STUDENT_ROLE}' AND o.school_id IS NOT NULL
+        ), w AS (
+            INSERT INTO {staging.ENROLLMENT} (network_id, sourced_id, student_id, school_id,
+                begin_date, end_date, is_primary)
+            SELECT %(network)s, e.sourced_id, s.id, e.school_id, e.begin_date, e.end_date,
+                e.is_primary
+            FROM e JOIN {STUDENT} s ON s.network_id = %(network)s AND s.sourced_id = e.student_sid
+            WHERE e.is_active
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM w)""",
+        params,
+    )
+    student_roles, enrollments = c.cursor.fetchone()
+    written["enrollments_removed"] = 0
+    written["enrollments_written"] = int(enrollments)
+
+    first.step("write:links")
+    agents = users.col("agentSourcedIds")
+    # The network's students are exactly the rows just written: the users' join with them
+    # finds the students' rows of users.csv and their ids at once.
+    c.cursor.execute(
+        f"""WITH pairs AS MATERIALIZED (
+            SELECT DISTINCT s.id AS student_id, btrim(a.agent, {STRIP}) AS guardian_sid
+            FROM {users.table} r
+            JOIN {STUDENT} s ON s.network_id = %(network)s AND s.sourced_id = {sid}
+            CROSS JOIN LATERAL unnest(string_to_array({agents}, ',')) AS a(agent)
+            WHERE {active_user} AND {agents} <> '' AND btrim(a.agent, {STRIP}) <> ''
+        ), w AS (
+            INSERT INTO {staging.LINK} (student_id, guardian_id, relationship)
+            SELECT p.student_id, g.id, COALESCE(rel.relationship, 'parent')
+            FROM pairs p
+            JOIN {GUARDIAN} g ON g.network_id = %(network)s AND g.sourced_id = p.guardian_sid
+            LEFT JOIN {RELATIONSHIP} rel ON rel.sid = p.guardian_sid
+            ORDER BY p.student_id, g.id
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM pairs), (SELECT count(*) FROM w)""",
+        params,
+    )
+    links, linked = c.cursor.fetchone()
+    if links != linked:  # an agent that is no guardian of users.csv: the reader names it
+        raise Unclean
+    written["links_removed"] = 0
+    written["links_written"] = int(linked)
+    counts = _counts(
+        c,
+        files,
+        known={
+            "student_roles": int(student_roles),
+            "students": students,
+            "guardians": guardians,
+            "links": int(links),
+        },
+    )
+    if role_users != students + guardians + counts["other_users"]:
+        raise Unclean  # a role names a user who is not in users.csv
+    return Checked(counts=counts, written=written)
+
+
+def _counts(
+    c: _Checks, files: dict[str, RawFile], known: dict[str, int] | None = None
+) -> dict[str, int]:
+    """What the reader would have counted; `known`: what `_write_first` counted already (a
+    first import of bulk users and roles, where no user is pending a role)."""
     counts: dict[str, int] = {}
     present = {name for name, f in files.items() if f.mode != spec.ABSENT}
     orgs = files[spec.ORGS]
@@ -617,7 +800,11 @@ def _counts(c: _Checks, files: dict[str, RawFile]) -> dict[str, int]:
         )
     roles = files[spec.ROLES]
     if spec.ROLES in present:
-        counts["student_roles"] = c.scalar(f"SELECT count(*) FROM {staging.STAGE_ENROLLMENT}")
+        counts["student_roles"] = (
+            known["student_roles"]
+            if known
+            else c.scalar(f"SELECT count(*) FROM {staging.STAGE_ENROLLMENT}")
+        )
     demo = files[spec.DEMOGRAPHICS]
     if spec.DEMOGRAPHICS in present:
         counts["demographics"] = c.scalar(
@@ -627,20 +814,25 @@ def _counts(c: _Checks, files: dict[str, RawFile]) -> dict[str, int]:
     users = files[spec.USERS]
     if spec.USERS in present:
         counts["users"] = c.scalar(f"SELECT count(*) FROM {users.table}")
-    c.cursor.execute(
-        f"SELECT count(*) FILTER (WHERE kind = 's'), count(*) FILTER (WHERE kind = 'g'), "
-        f"count(*) FILTER (WHERE pending), count(*) FILTER (WHERE pending AND kind = 'n') "
-        f"FROM {staging.STAGE_USER} WHERE kind IN ('s', 'g', 'o', 'n')"
-    )
-    students, guardians, pending, without_role = c.cursor.fetchone()
-    if pending:
-        counts["users_without_role"] = int(without_role)
-    counts["students"] = int(students)
-    counts["guardians"] = int(guardians)
+    if known:
+        counts["students"], counts["guardians"] = known["students"], known["guardians"]
+    else:
+        c.cursor.execute(
+            f"SELECT count(*) FILTER (WHERE kind = 's'), count(*) FILTER (WHERE kind = 'g'), "
+            f"count(*) FILTER (WHERE pending), count(*) FILTER (WHERE pending AND kind = 'n') "
+            f"FROM {staging.STAGE_USER} WHERE kind IN ('s', 'g', 'o', 'n')"
+        )
+        students, guardians, pending, without_role = c.cursor.fetchone()
+        if pending:
+            counts["users_without_role"] = int(without_role)
+        counts["students"] = int(students)
+        counts["guardians"] = int(guardians)
     counts["other_users"] = c.scalar(
         f"SELECT count(*) FROM {ROLE_KIND} k WHERE k.kind = 3 AND {c.in_users('k.sid')}"
     )
-    counts["links"] = c.scalar(f"SELECT count(*) FROM {staging.STAGE_LINK}")
+    counts["links"] = (
+        known["links"] if known else c.scalar(f"SELECT count(*) FROM {staging.STAGE_LINK}")
+    )
     if spec.ENROLLMENTS in present:
         counts["class_enrollments"] = c.scalar(
             f"SELECT count(*) FROM {files[spec.ENROLLMENTS].table}"

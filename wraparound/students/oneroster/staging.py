@@ -374,6 +374,21 @@ FIRST_IMPORT = f"""
 """
 
 
+def analyze_written(cursor: Any, table: str) -> None:
+    """The planner must know how many rows this transaction just wrote: with the statistics of
+    an empty table it picks nested loops over millions of rows. Only the columns the later
+    statements join on: sampling every column of students_student costs more."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table} ({', '.join(JOIN_KEYS[table])})")
+
+
+def is_first_import(cursor: Any, network_id: int) -> bool:
+    """The network has no students, guardians or enrollments: nothing to upsert, deactivate or
+    delete."""
+    cursor.execute(FIRST_IMPORT, {"network": network_id})
+    return bool(cursor.fetchone()[0])
+
+
 def merge(
     cursor: Any,
     *,
@@ -394,11 +409,7 @@ def merge(
         return int(cursor.rowcount)
 
     def refresh(table: str) -> None:
-        # The planner must know how many rows this transaction just wrote: with the statistics
-        # of an empty table it picks nested loops over millions of rows. Only the columns the
-        # later statements join on: sampling every column of students_student costs more.
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {table} ({', '.join(JOIN_KEYS[table])})")
+        analyze_written(cursor, table)
 
     def scalar(sql: str) -> int:
         cursor.execute(sql, params)
@@ -407,7 +418,7 @@ def merge(
     # A network without students, guardians or enrollments (its first import, the bulk of the
     # work a district ever sends): plain INSERTs, nothing to count, deactivate or delete. Links
     # need no check: each joins a student, and there is none.
-    if scalar(FIRST_IMPORT):
+    if is_first_import(cursor, network_id):
         step("write:students")
         counts["students_created"] = counts["students_written"] = run(_student_write(None))
         refresh(STUDENT)

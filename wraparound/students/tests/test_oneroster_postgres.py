@@ -21,7 +21,15 @@ from wraparound.students.models import (
 from wraparound.students.oneroster import sqlcheck, staging
 from wraparound.students.oneroster.reader import RosterReader
 
-from .oneroster_helpers import BULK, copy_bulk, edit, read_rows, run_folder, write_rows
+from .oneroster_helpers import (
+    BULK,
+    copy_bulk,
+    edit,
+    read_rows,
+    run_folder,
+    set_manifest,
+    write_rows,
+)
 
 # The SQL path is PostgreSQL's: `.ci/run`'s PostgreSQL pass runs these; on SQLite they are
 # deselected (conftest.py), not skipped.
@@ -221,6 +229,9 @@ def test_dry_run_by_sql_writes_nothing(t1, monkeypatch):
     [
         ("users.csv", 2, "grades", "13th"),
         ("users.csv", 2, "agentSourcedIds", "gua-1,tea-1"),
+        ("users.csv", 2, "agentSourcedIds", "gua-1,ghost"),
+        ("roles.csv", 2, "userSourcedId", "ghost"),
+        ("roles.csv", 8, "userSourcedId", "ghost"),
         ("roles.csv", 2, "beginDate", "2026-02-30"),
         ("demographics.csv", 2, "sourcedId", "ghost"),
         ("orgs.csv", 3, "identifier", "99X999"),
@@ -244,6 +255,71 @@ def test_a_problem_hands_over_to_the_reader(t1, tmp_path, monkeypatch, file, row
     assert result.status == ImportStatus.INVALID
     assert any(e["file"] == file and e["row"] == row for e in result.errors), result.errors
     assert not Student.objects.filter(network=t1.network).exists()
+
+
+def _first_import_rosters(tmp_path: Path) -> list[Path]:
+    """Bulk users and roles (what `sqlcheck._write_first` writes) with demographics bulk, delta
+    (one student without a row) and absent, and a messy one."""
+    bulk_demo = copy_bulk(tmp_path / "bulk")
+    delta_demo = copy_bulk(tmp_path / "delta")
+    set_manifest(delta_demo, demographics="delta")
+    rows = read_rows(delta_demo / "demographics.csv")
+    for row in rows[1:]:
+        row[1:3] = ["active", "2026-12-01"]
+    write_rows(delta_demo / "demographics.csv", rows[:-1])
+    no_demo = copy_bulk(tmp_path / "absent")
+    set_manifest(no_demo, demographics="absent")
+    (no_demo / "demographics.csv").unlink()
+    messy = copy_bulk(tmp_path / "messy")
+    edit(messy / "users.csv", 4, "grades", " 10 , 11")
+    edit(messy / "users.csv", 2, "agentSourcedIds", " gua-1 ,gua-2,gua-1,")
+    edit(messy / "roles.csv", 2, "roleType", "secondary")
+    return [bulk_demo, delta_demo, no_demo, messy]
+
+
+def test_a_first_import_writes_the_same_as_the_staged_merge_and_the_upserts(
+    t1, tmp_path: Path, monkeypatch
+):
+    """A network's first import is written straight from the raw tables; the staging tables
+    with `merge`'s first-import INSERTs, and its upserts, write exactly the same rows."""
+    calls: list[int] = []
+    real_first = sqlcheck._write_first
+
+    def count_first(*args: Any, **kwargs: Any) -> sqlcheck.Checked:
+        calls.append(1)
+        return real_first(*args, **kwargs)
+
+    monkeypatch.setattr(sqlcheck, "_write_first", count_first)
+    _no_reader(monkeypatch)
+    real_check = sqlcheck.check_and_stage
+    for folder in _first_import_rosters(tmp_path):
+        results = []
+        for way in ("direct", "staged", "upserts"):
+            with pytest.MonkeyPatch.context() as patch:
+                if way != "direct":
+                    patch.setattr(
+                        sqlcheck,
+                        "check_and_stage",
+                        lambda *a, **k: real_check(*a, **{**k, "first": None}),
+                    )
+                if way == "upserts":
+                    patch.setattr(staging, "is_first_import", lambda *a: False)
+                calls.clear()
+                try:
+                    with transaction.atomic():
+                        result = run_folder(t1.network, folder)
+                        assert result.status == ImportStatus.DONE, result.errors
+                        assert calls == ([1] if way == "direct" else [])
+                        results.append((result.summary, _snapshot(t1.network)))
+                        raise _Undo
+                except _Undo:
+                    pass
+        (direct, snapshot), (staged, staged_snapshot), (upserts, upserts_snapshot) = results
+        assert snapshot == staged_snapshot == upserts_snapshot, folder.name
+        assert direct == staged, folder.name
+        # The upserts also count what they deactivated and removed: nothing, here.
+        assert upserts == {**{k: 0 for k in upserts if k not in direct}, **direct}, folder.name
+        assert direct["links"] == len(snapshot["links"]) > 0
 
 
 WRITTEN = ("students_written", "guardians_written", "enrollments_written", "links_written")
@@ -292,15 +368,21 @@ def _setting(name: str) -> str:
 
 
 def _merge_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The session_replication_role in force while the staged rows are written."""
+    """The session_replication_role in force while the rows are written: by `staging.merge`,
+    or, in a network's first import, by `sqlcheck._write_first`."""
     seen: list[str] = []
-    real = staging.merge
+    real_merge, real_first = staging.merge, sqlcheck._write_first
 
     def spy(cursor: Any, **kwargs: Any) -> dict[str, int]:
         seen.append(_setting("session_replication_role"))
-        return real(cursor, **kwargs)
+        return real_merge(cursor, **kwargs)
+
+    def spy_first(*args: Any, **kwargs: Any) -> sqlcheck.Checked:
+        seen.append(_setting("session_replication_role"))
+        return real_first(*args, **kwargs)
 
     monkeypatch.setattr(staging, "merge", spy)
+    monkeypatch.setattr(sqlcheck, "_write_first", spy_first)
     return seen
 
 
