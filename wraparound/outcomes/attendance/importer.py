@@ -35,7 +35,7 @@ from wraparound.students.oneroster.errors import MAX_ERRORS, ErrorList, RowError
 from ..models import EDFI_LABELS, AttendanceCategory, AttendanceEvent, InstructionalDay
 from . import courses, sqlcheck
 from . import source as files
-from .summaries import month_start, recompute_months
+from .summaries import month_start, recompute_first_months, recompute_months
 
 CALENDAR_COLUMNS = ("school_code", "date")
 ATTENDANCE_COLUMNS = ("student_id", "school_code", "date", "category")
@@ -401,10 +401,21 @@ def _postgres(
                 if dry_run:
                     raise _Checked(summary)
                 stage("write")
-                added, scope = sqlcheck.write(cursor, source=source, network_id=network.pk)
+                added, scope = sqlcheck.write(
+                    cursor,
+                    source=source,
+                    network_id=network.pk,
+                    loaded=loaded,
+                    through=through,
+                )
                 courses.write_course_results(course_rows, network)
                 summary["calendar_days_added"] = added
-                summary["months_recomputed"] = recompute_months(scope, through=through)
+                # A first import counted its events as it wrote them (`sqlcheck.write`).
+                summary["months_recomputed"] = (
+                    recompute_first_months(scope, through=through, counted=sqlcheck.COUNTED)
+                    if loaded.first
+                    else recompute_months(scope, through=through)
+                )
                 sqlcheck.drop_tables(cursor)
     except sqlcheck.Unclean:
         return None

@@ -15,7 +15,13 @@ student of the network; an Ed-Fi category; minutes empty or 0–1440; the day an
 day of the school (in the database or in this calendar.csv); the student enrolled at the school
 that day; no (student, school, date) twice — in a real run found by the events table's unique
 constraint as the rows are written (and among rows already stored, by their join), in a dry
-run by grouping."""
+run by grouping.
+
+A first import of the months the file covers — no event stored in them yet, the usual case of
+a monthly export — skips the typed table: one `INSERT … SELECT` from the raw table types the
+rows, holds every check as a condition, and counts what it inserted for the summaries
+(`_insert_first_events`); fewer rows inserted than the file holds is Unclean like any other
+doubt."""
 
 # ruff: noqa: S608 - every statement is built from our own table and column names and the fixed
 # category vocabulary; the values of the files never enter the SQL text.
@@ -35,7 +41,7 @@ from wraparound.students.models import Student, StudentEnrollment
 from wraparound.students.oneroster.sqlcheck import Unclean
 from wraparound.students.oneroster.sqlcheck import _is_date as is_date
 
-from ..models import EDFI_LABELS, AttendanceEvent, InstructionalDay
+from ..models import EDFI_LABELS, AttendanceCategory, AttendanceEvent, InstructionalDay
 from . import source as files
 
 __all__ = ["Loaded", "Unclean", "drop_tables", "load_and_check", "write"]
@@ -44,13 +50,14 @@ BOM = b"\xef\xbb\xbf"
 BLOCK = 1 << 20
 HEADER_LIMIT = 1 << 20
 RAW = {files.CALENDAR: "attendance_raw_calendar", files.ATTENDANCE: "attendance_raw_events"}
-CALENDAR, EVENTS, DAYS, EXISTING = (
+CALENDAR, EVENTS, DAYS, EXISTING, COUNTED = (
     "attendance_calendar",
     "attendance_events",
     "attendance_days",
     "attendance_existing",
+    "attendance_counted",
 )
-TABLES = (*RAW.values(), CALENDAR, EVENTS, DAYS, EXISTING)
+TABLES = (*RAW.values(), CALENDAR, EVENTS, DAYS, EXISTING, COUNTED)
 
 EVENT_T = AttendanceEvent._meta.db_table
 DAY_T = InstructionalDay._meta.db_table
@@ -73,6 +80,10 @@ class Loaded:
 
     calendar_days: int = 0
     events: int = 0
+    # The first import of these months (`_is_first_import`): the events are typed, checked
+    # and inserted by one statement in `write`, from attendance.csv's raw table.
+    first: bool = False
+    columns: dict[str, int] | None = None
 
 
 def drop_tables(cursor: Any) -> None:
@@ -101,8 +112,9 @@ def _header(head: bytes, required: tuple[str, ...]) -> tuple[dict[str, int], byt
 
 def _load(
     cursor: Any, source: files.AttendanceSource, name: str, required: tuple[str, ...]
-) -> dict[str, int]:
-    """COPY the file into its raw table (text columns c0…, '' for empty cells)."""
+) -> tuple[dict[str, int], int]:
+    """COPY the file into its raw table (text columns c0…, '' for empty cells); its columns
+    and the number of rows copied."""
     table = RAW[name]
     with source.open(name) as handle:
         head = handle.read(BLOCK)
@@ -128,7 +140,7 @@ def _load(
                     copy.write(block)
         except psycopg.Error as error:  # not UTF-8, ragged, blank lines, bad quoting…
             raise Unclean from error
-    return columns
+    return columns, int(cursor.rowcount)
 
 
 def _any(cursor: Any, sql: str, params: dict[str, Any]) -> None:
@@ -152,7 +164,7 @@ def _checked_date(x: str) -> str:
 def _load_calendar(cursor: Any, source: files.AttendanceSource, params: dict[str, Any]) -> int:
     from .importer import CALENDAR_COLUMNS
 
-    columns = _load(cursor, source, files.CALENDAR, CALENDAR_COLUMNS)
+    columns, __ = _load(cursor, source, files.CALENDAR, CALENDAR_COLUMNS)
     code, day = _trim(_col(columns, "school_code")), _trim(_col(columns, "date"))
     cursor.execute(
         f"""
@@ -188,42 +200,54 @@ def _days_lookup(cursor: Any, params: dict[str, Any], with_calendar: bool) -> No
     cursor.execute(f"ANALYZE {DAYS}")
 
 
-def _load_events(
-    cursor: Any, source: files.AttendanceSource, params: dict[str, Any], with_calendar: bool
-) -> int:
-    from .importer import ATTENDANCE_COLUMNS
-
-    columns = _load(cursor, source, files.ATTENDANCE, ATTENDANCE_COLUMNS)
-    _days_lookup(cursor, params, with_calendar)
-    labels = ", ".join(f"('{label}', '{code}')" for label, code in sorted(EDFI_LABELS.items()))
-    raw = RAW[files.ATTENDANCE]
-    cells = (
+def _cells(columns: dict[str, int]) -> str:
+    return (
         f"{_trim(_col(columns, 'student_id'))} AS sid, {_trim(_col(columns, 'school_code'))} "
         f"AS code, {_trim(_col(columns, 'date'))} AS day, {_col(columns, 'category')} AS label, "
         f"{_trim(_col(columns, 'minutes'))} AS minutes"
     )
+
+
+def _categories(columns: dict[str, int]) -> str:
+    """A CTE mapping each distinct category label of attendance.csv to its code: the labels
+    are read once per distinct spelling, not once per row. One in anything but ASCII goes to
+    the reader: PostgreSQL's lower() and Python's may disagree outside it."""
+    labels = ", ".join(f"('{label}', '{code}')" for label, code in sorted(EDFI_LABELS.items()))
+    return f"""cat AS (
+            SELECT d.label, v.code
+            FROM (SELECT DISTINCT {_col(columns, "category")} AS label
+                  FROM {RAW[files.ATTENDANCE]} r) d
+            JOIN (VALUES {labels}) v (label, code)
+                ON v.label = lower({_trim("d.label")})
+                AND octet_length(d.label) = char_length(d.label))"""
+
+
+def _load_raw_events(
+    cursor: Any, source: files.AttendanceSource, params: dict[str, Any], with_calendar: bool
+) -> tuple[dict[str, int], int]:
+    from .importer import ATTENDANCE_COLUMNS
+
+    columns, count = _load(cursor, source, files.ATTENDANCE, ATTENDANCE_COLUMNS)
+    _days_lookup(cursor, params, with_calendar)
     # The join columns' statistics: without them the planner sorted the city's 5 million rows
     # for a merge join with the days (10 s) where a hash join takes one.
     keys = [f"c{columns[c]}" for c in ("student_id", "school_code", "date")]
-    cursor.execute(f"ANALYZE {raw} ({', '.join(keys)})")
-    # The category labels are read once per distinct spelling, not once per row. One in
-    # anything but ASCII goes to the reader: PostgreSQL's lower() and Python's may disagree
-    # outside it. minutes -1 marks a bad value.
-    label = _col(columns, "category")
+    cursor.execute(f"ANALYZE {RAW[files.ATTENDANCE]} ({', '.join(keys)})")
+    return columns, count
+
+
+def _type_events(cursor: Any, columns: dict[str, int], params: dict[str, Any]) -> int:
+    """Every row typed into EVENTS, NULL where a check fails (minutes -1 marks a bad value)."""
+    raw = RAW[files.ATTENDANCE]
     cursor.execute(
         f"""
         CREATE TEMP TABLE {EVENTS} ON COMMIT DROP AS
-        WITH cat AS (
-            SELECT d.label, v.code
-            FROM (SELECT DISTINCT {label} AS label FROM {raw} r) d
-            JOIN (VALUES {labels}) v (label, code)
-                ON v.label = lower({_trim("d.label")})
-                AND octet_length(d.label) = char_length(d.label))
+        WITH {_categories(columns)}
         SELECT st.id AS student_id, dl.school_id, dl.date, cat.code AS category,
             CASE WHEN r.minutes = '' THEN NULL
                  WHEN r.minutes ~ '^[0-9]{{1,4}}$' AND r.minutes::int <= {MAX_MINUTES}
                  THEN r.minutes::int ELSE -1 END AS minutes
-        FROM (SELECT {cells} FROM {raw} r) r
+        FROM (SELECT {_cells(columns)} FROM {raw} r) r
         LEFT JOIN {STUDENT_T} st ON st.network_id = %(network)s AND st.sourced_id = r.sid
             AND r.sid <> ''
         LEFT JOIN {DAYS} dl ON dl.code = r.code AND dl.day = r.day
@@ -240,6 +264,44 @@ def _load_events(
     )
     cursor.execute(f"ANALYZE {EVENTS}")
     return count
+
+
+def _is_first_import(cursor: Any, columns: dict[str, int], params: dict[str, Any]) -> bool:
+    """Whether no event is stored at any school of the network in the months attendance.csv's
+    dates span (from the first of the earliest month to the end of the latest). Then no row
+    of the file can match a stored one, and the events of those school-months after the write
+    are exactly the file's: `write` inserts them straight from the raw table, checking every
+    row in the same statement, and counts them for the summaries on the way. Other writers of
+    events wait from here until this transaction ends (readers go on)."""
+    cursor.execute(f"LOCK TABLE {EVENT_T} IN SHARE ROW EXCLUSIVE MODE")
+    day = _trim(_col(columns, "date"))
+    cursor.execute(f"SELECT min({day}), max({day}) FROM {RAW[files.ATTENDANCE]} r")
+    first, last = cursor.fetchone()
+    dates = [_iso_date(first), _iso_date(last)]
+    if dates[0] is None or dates[1] is None:
+        return False  # no rows, or a bad date: the usual path finds it
+    begin = dates[0].replace(day=1)
+    end = (dates[1].replace(day=1) + dt.timedelta(days=31)).replace(day=1)
+    # One probe of the (school, date) index a school: LIMIT keeps the subquery per school,
+    # whatever the statistics say (a plan scanning the whole index once per school took
+    # minutes on a table of a city's events).
+    cursor.execute(
+        f"""SELECT count(*) FROM {SCHOOL_T} sc CROSS JOIN LATERAL (
+                SELECT 1 FROM {EVENT_T} ev WHERE ev.school_id = sc.id
+                    AND ev.date >= %(begin)s AND ev.date < %(end)s LIMIT 1) x
+            WHERE sc.network_id = %(network)s""",
+        {**params, "begin": begin, "end": end},
+    )
+    return cursor.fetchone()[0] == 0
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    if value is None or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _check_duplicates(cursor: Any, params: dict[str, Any]) -> None:
@@ -284,7 +346,13 @@ def load_and_check(
         loaded.calendar_days = _load_calendar(cursor, source, params)
     if files.ATTENDANCE in source.names:
         stage("check:attendance")
-        loaded.events = _load_events(cursor, source, params, with_calendar)
+        columns, loaded.events = _load_raw_events(cursor, source, params, with_calendar)
+        if not dry_run and _is_first_import(cursor, columns, params):
+            # Checked as they are written (`_insert_first_events`).
+            loaded.first, loaded.columns = True, columns
+            stage("check:records")
+            return loaded
+        loaded.events = _type_events(cursor, columns, params)
         stage("check:records")
         _check_events(cursor, params)
         if dry_run:
@@ -295,11 +363,18 @@ def load_and_check(
 
 
 def write(
-    cursor: Any, *, source: files.AttendanceSource, network_id: int
+    cursor: Any,
+    *,
+    source: files.AttendanceSource,
+    network_id: int,
+    loaded: Loaded | None = None,
+    through: dt.date | None = None,
 ) -> tuple[int, set[tuple[int, dt.date]]]:
     """Add the new calendar days and upsert the events; the number of days added and the
-    (school id, first of month) pairs touched."""
-    params = {"network": network_id}
+    (school id, first of month) pairs touched. On a first import (`loaded.first`) the events
+    are inserted and checked at once, and their counts by student, school and month — days up
+    to `through` — are left in COUNTED for `summaries.recompute_first_months`."""
+    params: dict[str, Any] = {"network": network_id}
     scope: set[tuple[int, dt.date]] = set()
     added = 0
     if files.CALENDAR in source.names:
@@ -317,7 +392,12 @@ def write(
         for school_id, month, count in cursor.fetchall():
             scope.add((school_id, month))
             added += count
-    if files.ATTENDANCE in source.names:
+    if files.ATTENDANCE in source.names and loaded is not None and loaded.first:
+        assert loaded.columns is not None and through is not None
+        _insert_first_events(cursor, {**params, "through": through}, loaded)
+        cursor.execute(f"SELECT DISTINCT school_id, month FROM {COUNTED}")
+        scope.update((school_id, month) for school_id, month in cursor.fetchall())
+    elif files.ATTENDANCE in source.names:
         _upsert_events(cursor, params)
         cursor.execute(
             f"SELECT DISTINCT school_id, date_trunc('month', date)::date FROM {EVENTS}", params
@@ -382,3 +462,79 @@ def _upsert_events(cursor: Any, params: dict[str, Any]) -> None:
     # The planner's statistics of the events table for the summaries' statements, which read
     # the rows just written (ANALYZE counts this transaction's own rows).
     cursor.execute(f"ANALYZE {EVENT_T}")
+
+
+def _insert_first_events(cursor: Any, params: dict[str, Any], loaded: Loaded) -> None:
+    """A first import's events, straight from the raw table: typed through the same lookups
+    as `_type_events`, every check of `_type_events` and `_check_events` a condition of the
+    one `INSERT … SELECT` — a row failing one is left out — and the (student, school, date)
+    unique constraint finding rows twice in the file. Fewer rows inserted than attendance.csv
+    holds (or an error) is Unclean: the reader then names the problems. No typed table of the
+    city's millions of rows is written and read back, and no stored rows are looked for (none
+    can match: `_is_first_import`). The inserted rows come back through RETURNING and are
+    counted by student, school and month into COUNTED, where the summaries would have read
+    them back from the events table."""
+    assert loaded.columns is not None
+    c = AttendanceCategory
+
+    def count(categories: tuple[str, ...]) -> str:
+        listed = ", ".join(f"'{x}'" for x in categories)  # fixed codes, not user input
+        return f"count(*) FILTER (WHERE date <= %(through)s AND category IN ({listed}))::int"
+
+    cursor.execute(
+        f"""CREATE TEMP TABLE {COUNTED} (student_id bigint, school_id bigint, month date,
+            events bigint, absent int, excused int, unexcused int, tardies int, early int,
+            partial int) ON COMMIT DROP"""
+    )
+    raw = RAW[files.ATTENDANCE]
+    # Hash joins only: the planner, estimating the rows left after the checks at a few
+    # percent of the file, chose index probes of the students and enrollments a row.
+    cursor.execute("SELECT current_setting('enable_nestloop'), current_setting('enable_mergejoin')")
+    nestloop, mergejoin = cursor.fetchone()
+    cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    try:
+        # A savepoint: the failed INSERT must leave the transaction usable for the rollback
+        # to the import's own savepoint.
+        with transaction.atomic():
+            cursor.execute(
+                f"""
+                WITH {_categories(loaded.columns)},
+                inserted AS (
+                    INSERT INTO {EVENT_T} (network_id, student_id, school_id, date, category,
+                        minutes)
+                    SELECT %(network)s, st.id, dl.school_id, dl.date, cat.code,
+                        CASE WHEN r.minutes <> '' THEN r.minutes::int END
+                    FROM (SELECT {_cells(loaded.columns)} FROM {raw} r) r
+                    JOIN {STUDENT_T} st ON st.network_id = %(network)s
+                        AND st.sourced_id = r.sid
+                    JOIN {DAYS} dl ON dl.code = r.code AND dl.day = r.day
+                    JOIN cat ON cat.label = r.label
+                    WHERE r.sid <> ''
+                      AND CASE WHEN r.minutes = '' THEN true
+                               WHEN r.minutes ~ '^[0-9]{{1,4}}$'
+                               THEN r.minutes::int <= {MAX_MINUTES}
+                               ELSE false END
+                      AND EXISTS (SELECT 1 FROM {ENROLLMENT_T} en
+                        WHERE en.student_id = st.id AND en.school_id = dl.school_id
+                          AND (en.begin_date IS NULL OR en.begin_date <= dl.date)
+                          AND (en.end_date IS NULL OR en.end_date >= dl.date))
+                    RETURNING student_id, school_id, date, category)
+                INSERT INTO {COUNTED}
+                SELECT student_id, school_id, date_trunc('month', date)::date, count(*),
+                    {count((c.EXCUSED, c.UNEXCUSED))}, {count((c.EXCUSED,))},
+                    {count((c.UNEXCUSED,))}, {count((c.TARDY,))},
+                    {count((c.EARLY_DEPARTURE,))}, {count((c.PARTIAL,))}
+                FROM inserted GROUP BY 1, 2, 3
+                """,
+                params,
+            )
+    except psycopg.errors.UniqueViolation as error:
+        raise Unclean from error
+    cursor.execute(
+        "SELECT set_config('enable_nestloop', %s, true), set_config('enable_mergejoin', %s, true)",
+        [nestloop, mergejoin],
+    )
+    cursor.execute(f"SELECT coalesce(sum(events), 0) FROM {COUNTED}")
+    if int(cursor.fetchone()[0]) != loaded.events:
+        raise Unclean

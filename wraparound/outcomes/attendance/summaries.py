@@ -135,7 +135,25 @@ SCOPE, DAYS, ENROLLED_SPANS, ENROLLED, COUNTS, NEW_ROWS = (
 TEMPORARY = (SCOPE, DAYS, ENROLLED_SPANS, ENROLLED, COUNTS, NEW_ROWS)
 
 
-def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> None:
+def recompute_first_months(
+    scope: Iterable[tuple[int, dt.date]], *, through: dt.date, counted: str
+) -> int:
+    """`recompute_months` on PostgreSQL when every event of the scope's school-months was
+    written by this transaction's import, which counted them as it wrote them: `counted` names
+    its temporary table of (student_id, school_id, month, absent, excused, unexcused, tardies,
+    early, partial), days up to `through` (`sqlcheck._insert_first_events`). Those counts
+    stand for the statement that would read the events table back."""
+    by_month: dict[dt.date, set[int]] = defaultdict(set)
+    for school_id, month in scope:
+        by_month[month_start(month)].add(school_id)
+    if by_month:
+        _recompute_postgres(by_month, through, counted)
+    return sum(len(s) for s in by_month.values())
+
+
+def _recompute_postgres(
+    by_month: dict[dt.date, set[int]], through: dt.date, counted: str | None = None
+) -> None:
     """The same rows as the portable statements, for a city's thousands of school-months at
     once. The portable statements pair every instructional day with every enrollment (tens of
     millions of pairs for a city month) and count distinct dates; here a student with one
@@ -159,6 +177,26 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> 
         listed = ", ".join(f"'{x}'" for x in categories)  # fixed codes, not user input
         return f"count(*) FILTER (WHERE ev.category IN ({listed}))"
 
+    # An event counts on the instructional days of the month (up to `through`) inside one of
+    # the student's enrollments at the school; the events a first import has just counted
+    # (`counted`) are all such (the import checked them) and alone in their school-months.
+    counts_t = counted or COUNTS
+    counts = (
+        []
+        if counted
+        else [
+            f"""CREATE TEMP TABLE {COUNTS} ON COMMIT DROP AS
+            SELECT ev.student_id, ev.school_id, d.month,
+                {count((c.EXCUSED, c.UNEXCUSED))} AS absent, {count((c.EXCUSED,))} AS excused,
+                {count((c.UNEXCUSED,))} AS unexcused, {count((c.TARDY,))} AS tardies,
+                {count((c.EARLY_DEPARTURE,))} AS early, {count((c.PARTIAL,))} AS partial
+            FROM {DAYS} d JOIN {ev_t} ev ON ev.school_id = d.school_id AND ev.date = d.date
+            WHERE EXISTS (SELECT 1 FROM {ENROLLED_SPANS} sp
+                WHERE sp.student_id = ev.student_id AND sp.school_id = ev.school_id
+                  AND sp.month = d.month AND {_enrolled_on("sp", "ev.date")})
+            GROUP BY ev.student_id, ev.school_id, d.month"""
+        ]
+    )
     statements = [
         *(f"DROP TABLE IF EXISTS pg_temp.{t}" for t in TEMPORARY),
         f"""CREATE TEMP TABLE {SCOPE} ON COMMIT DROP AS
@@ -198,20 +236,32 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> 
         # The statistics of the events and months tables may predate the rows an import has
         # just written (in this very transaction): every join below is between tables
         # analyzed here, or a set operation, so that no plan rests on them.
-        f"""CREATE TEMP TABLE {COUNTS} ON COMMIT DROP AS
-            SELECT ev.student_id, ev.school_id, d.month,
-                {count((c.EXCUSED, c.UNEXCUSED))} AS absent, {count((c.EXCUSED,))} AS excused,
-                {count((c.UNEXCUSED,))} AS unexcused, {count((c.TARDY,))} AS tardies,
-                {count((c.EARLY_DEPARTURE,))} AS early, {count((c.PARTIAL,))} AS partial
-            FROM {DAYS} d JOIN {ev_t} ev ON ev.school_id = d.school_id AND ev.date = d.date
-            WHERE EXISTS (SELECT 1 FROM {ENROLLED_SPANS} sp
-                WHERE sp.student_id = ev.student_id AND sp.school_id = ev.school_id
-                  AND sp.month = d.month AND {_enrolled_on("sp", "ev.date")})
-            GROUP BY ev.student_id, ev.school_id, d.month""",
-        f"ANALYZE {COUNTS}",
-        # Only hash joins from here to the writes: planned on the months table's statistics
-        # from before this import, a nested loop would scan all of it once per school-month.
-        "SET LOCAL enable_nestloop = off",
+        *counts,
+        f"ANALYZE {counts_t}",
+    ]
+    # Only hash joins from here to the writes: planned on the months table's statistics from
+    # before this import, a nested loop would scan all of it once per school-month.
+    nestloop_off = "SET LOCAL enable_nestloop = off"
+    nestloop_back = "SELECT set_config('enable_nestloop', %(nestloop)s, true)"
+    columns = """network_id, student_id, school_id, month, enrolled_days, absent_days,
+        excused_days, unexcused_days, tardies, early_departures, partial_days"""
+    # No stored row in the scope (a first import of these months): the rows are inserted
+    # straight from ENROLLED and the counts, without looking for stored ones to delete or
+    # compare; in the order of the (student, school, month) unique index.
+    first = [
+        nestloop_off,
+        f"""INSERT INTO {month_t} ({columns})
+            SELECT e.network_id, e.student_id, e.school_id, e.month, e.days,
+                coalesce(n.absent, 0), coalesce(n.excused, 0), coalesce(n.unexcused, 0),
+                coalesce(n.tardies, 0), coalesce(n.early, 0), coalesce(n.partial, 0)
+            FROM {ENROLLED} e
+            LEFT JOIN {counts_t} n ON n.student_id = e.student_id AND n.school_id = e.school_id
+                AND n.month = e.month
+            ORDER BY e.student_id, e.school_id, e.month""",
+        nestloop_back,
+    ]
+    again = [
+        nestloop_off,
         f"""WITH stale AS (
                 SELECT m.student_id, m.school_id, m.month
                 FROM {SCOPE} s JOIN {month_t} m ON m.school_id = s.school_id
@@ -239,13 +289,13 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> 
                     coalesce(n.tardies, 0), coalesce(n.early, 0), coalesce(n.partial, 0)))
                     AS unchanged
             FROM {ENROLLED} e
-            LEFT JOIN {COUNTS} n ON n.student_id = e.student_id AND n.school_id = e.school_id
+            LEFT JOIN {counts_t} n ON n.student_id = e.student_id AND n.school_id = e.school_id
                 AND n.month = e.month
             LEFT JOIN (SELECT m.* FROM {SCOPE} s JOIN {month_t} m ON m.school_id = s.school_id
                     AND m.month = s.month) m
                 ON m.student_id = e.student_id AND m.school_id = e.school_id
                 AND m.month = e.month""",
-        "SELECT set_config('enable_nestloop', %(nestloop)s, true)",
+        nestloop_back,
         f"""UPDATE {month_t} am SET network_id = r.network_id,
                 enrolled_days = r.enrolled_days, absent_days = r.absent_days,
                 excused_days = r.excused_days, unexcused_days = r.unexcused_days,
@@ -259,8 +309,11 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> 
                 excused_days, unexcused_days, tardies, early_departures, partial_days
             FROM {NEW_ROWS} WHERE stored_id IS NULL
             ORDER BY student_id, school_id, month""",
-        *(f"DROP TABLE {t}" for t in TEMPORARY),
     ]
+    # One probe of the (school, month) index a school-month (LIMIT keeps it so).
+    stored = f"""SELECT count(*) FROM {SCOPE} s CROSS JOIN LATERAL (
+            SELECT 1 FROM {month_t} m WHERE m.school_id = s.school_id AND m.month = s.month
+            LIMIT 1) x"""
     # A savepoint: ON COMMIT DROP tables need a transaction to live in.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_nestloop')")
@@ -273,3 +326,8 @@ def _recompute_postgres(by_month: dict[dt.date, set[int]], through: dt.date) -> 
         cursor.execute("SET LOCAL work_mem = '256MB'")
         for statement in statements:
             cursor.execute(statement, params)
+        cursor.execute(stored)
+        for statement in again if cursor.fetchone()[0] else first:
+            cursor.execute(statement, params)
+        for table in TEMPORARY:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
