@@ -4,6 +4,7 @@ admins only: the network's other members get a 403, anyone else a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -74,9 +75,9 @@ def _page(
     request: HttpRequest,
     network: Network,
     *,
-    days: ResponseDaysForm | None = None,
-    holiday: HolidayForm | None = None,
-    public: PublicHolidaysForm | None = None,
+    days: forms.Form | None = None,
+    holiday: forms.Form | None = None,
+    public: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = network.today()
@@ -105,68 +106,73 @@ def _errors_to(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, problems)
 
 
+def _submit(
+    request: HttpRequest,
+    network: Network,
+    form: forms.Form,
+    slot: str,
+    save: Callable[..., Any],
+    said: Callable[[Any], str],
+) -> HttpResponse:
+    """One of the page's forms posted: the service called with the form's values, back to the
+    page with the message `said` makes of its result — or the page again, 400, this form with
+    its errors and what was typed (`slot`: which of the page's forms it is)."""
+    if form.is_valid():
+        try:
+            result = save(user=request.user, network=network, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to(form, error)
+        else:
+            messages.success(request, said(result))
+            return redirect("referral_settings", slug=network.slug)
+    return _page(request, network, status=400, **{slot: form})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_settings(request: HttpRequest, slug: str) -> HttpResponse:
     network = _admin_network(request, slug)
     if request.method != "POST":
         return _page(request, network)
-    form = ResponseDaysForm(request.POST)
-    if form.is_valid():
-        try:
-            holiday_services.referral_settings_update(
-                user=request.user, network=network, response_days=form.cleaned_data["response_days"]
-            )
-        except ValidationError as error:
-            _errors_to(form, error)
-        else:
-            messages.success(request, _("Referral settings saved."))
-            return redirect("referral_settings", slug=network.slug)
-    return _page(request, network, days=form, status=400)
+    return _submit(
+        request,
+        network,
+        ResponseDaysForm(request.POST),
+        "days",
+        holiday_services.referral_settings_update,
+        lambda _network: _("Referral settings saved."),
+    )
 
 
 @login_required
 @require_POST
 def holiday_add(request: HttpRequest, slug: str) -> HttpResponse:
     network = _admin_network(request, slug)
-    form = HolidayForm(request.POST)
-    if form.is_valid():
-        try:
-            holiday = holiday_services.holiday_add(
-                user=request.user, network=network, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _errors_to(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s (%(date)s) added.")
-                % {"name": holiday.name, "date": holiday.date.isoformat()},
-            )
-            return redirect("referral_settings", slug=network.slug)
-    return _page(request, network, holiday=form, status=400)
+    return _submit(
+        request,
+        network,
+        HolidayForm(request.POST),
+        "holiday",
+        holiday_services.holiday_add,
+        lambda h: _("%(name)s (%(date)s) added.") % {"name": h.name, "date": h.date.isoformat()},
+    )
 
 
 @login_required
 @require_POST
 def public_holidays_add(request: HttpRequest, slug: str) -> HttpResponse:
     network = _admin_network(request, slug)
-    form = PublicHolidaysForm(request.POST)
-    if form.is_valid():
-        try:
-            added = holiday_services.public_holidays_add(
-                user=request.user, network=network, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _errors_to(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(n)d public holidays added (days already holidays were left as they were).")
-                % {"n": added},
-            )
-            return redirect("referral_settings", slug=network.slug)
-    return _page(request, network, public=form, status=400)
+    return _submit(
+        request,
+        network,
+        PublicHolidaysForm(request.POST),
+        "public",
+        holiday_services.public_holidays_add,
+        lambda n: (
+            _("%(n)d public holidays added (days already holidays were left as they were).")
+            % {"n": n}
+        ),
+    )
 
 
 @login_required
