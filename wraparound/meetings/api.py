@@ -92,6 +92,17 @@ class MeetingIn(Schema):
     agenda: str = Field("", max_length=20_000)
 
 
+class MeetingChangeIn(Schema):
+    """What to change of a scheduled meeting; what is left out stays as it is."""
+
+    expected_version: int = Field(ge=1)
+    title: str | None = None
+    starts_at: dt.datetime | None = None
+    duration_minutes: int | None = None
+    location: str | None = None
+    agenda: str | None = None
+
+
 class GuestIn(Schema):
     name: str = Field(max_length=200)
     kind: Literal["family", "student", "community", "partner", "staff"]
@@ -242,6 +253,43 @@ def meeting_record(request: HttpRequest, meeting_id: Id, payload: RecordIn) -> A
             {
                 "detail": "The meeting was recorded by someone else since expected_version; "
                 "read it again and merge."
+            },
+        )
+    return Status(200, _detail(selectors.get_meeting_for_user(request.user, meeting.pk)))
+
+
+@router.patch(
+    "/meetings/{meeting_id}",
+    response={200: MeetingDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Change a scheduled meeting's time, length, place, title or agenda (a series "
+    "meeting moved keeps its slot)",
+)
+def meeting_change(request: HttpRequest, meeting_id: Id, payload: MeetingChangeIn) -> Any:
+    meeting = selectors.get_meeting_for_user(request.user, meeting_id)
+    starts_at = meeting.starts_at if payload.starts_at is None else payload.starts_at
+    if starts_at.tzinfo is None:  # a time without its offset is on the network's clock
+        starts_at = starts_at.replace(tzinfo=meeting.network.tzinfo)
+    try:
+        services.meeting_update(
+            user=request.user,
+            meeting=meeting,
+            expected_version=payload.expected_version,
+            title=meeting.title if payload.title is None else payload.title,
+            starts_at=starts_at,
+            duration_minutes=(
+                meeting.duration_minutes
+                if payload.duration_minutes is None
+                else payload.duration_minutes
+            ),
+            location=meeting.location if payload.location is None else payload.location,
+            agenda=meeting.agenda if payload.agenda is None else payload.agenda,
+        )
+    except services.MeetingConflict:
+        return Status(
+            409,
+            {
+                "detail": "The meeting was changed by someone else since expected_version; read it "
+                "again."
             },
         )
     return Status(200, _detail(selectors.get_meeting_for_user(request.user, meeting.pk)))

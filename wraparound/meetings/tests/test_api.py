@@ -208,3 +208,38 @@ def test_api_record_bad_input(t1) -> None:
     assert got.status_code == 201
     when = dt.datetime.fromisoformat(got.json()["starts_at"]).astimezone(t1.network.tzinfo)
     assert (when.hour, when.minute) == (16, 0)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_change_a_meeting_through_the_api(t1, t2, persona) -> None:
+    meeting = make_meeting(school=t1.schools[0])
+    url = f"/api/v1/meetings/{meeting.pk}"
+    later = (meeting.starts_at + dt.timedelta(days=1)).isoformat()
+    change = {"expected_version": 1, "starts_at": later, "location": "Room 204"}
+    got = bearer(t1.users[persona]).patch(url, change, content_type="application/json")
+    assert got.status_code == _expected(persona, SCHOOL_RUNNERS, SCHOOL_READERS)
+    assert (
+        bearer(t2.users[persona]).patch(url, change, content_type="application/json").status_code
+        == 404
+    )
+    if got.status_code == 200:
+        body = got.json()
+        assert body["version"] == 2 and body["location"] == "Room 204"
+        assert body["title"] == meeting.title  # left out: unchanged
+        stale = bearer(t1.users[persona]).patch(url, change, content_type="application/json")
+        assert stale.status_code == 409 and "expected_version" in stale.json()["detail"]
+
+
+def test_api_change_bad_input(t1) -> None:
+    meeting = make_meeting(school=t1.schools[0])
+    client = bearer(t1.users["coordinator"])
+    url = f"/api/v1/meetings/{meeting.pk}"
+    got = client.patch(
+        url, {"expected_version": 1, "duration_minutes": 2}, content_type="application/json"
+    )
+    assert got.status_code == 400
+    assert got.json()["errors"] == [
+        {"field": "duration_minutes", "message": "A meeting lasts between 5 minutes and 24 hours."}
+    ]
+    got = client.patch(url, {"starts_at": "soon"}, content_type="application/json")
+    assert got.status_code == 400
