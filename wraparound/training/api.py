@@ -12,14 +12,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from wraparound.core import access
 from wraparound.core.api import Id, NetworkRef, Pages
 
-from . import selectors
+from . import selectors, services
 from .models import Training
+from .services import REASON_MAX
 
 router = Router(tags=["training"])
 
@@ -146,4 +147,23 @@ def my_record(request: HttpRequest) -> Any:
 
 @router.get("/trainings/{training_id}", response=TrainingOut, summary="One training")
 def training_detail(request: HttpRequest, training_id: Id) -> Training:
+    return selectors.get_training_for_user(request.user, training_id)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class CancelIn(Schema):
+    reason: str = Field(max_length=REASON_MAX)
+
+
+@router.post(
+    "/trainings/{training_id}/cancel",
+    response={200: TrainingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Cancel an upcoming training, saying why (its registered users are told once)",
+)
+def training_cancel(request: HttpRequest, training_id: Id, payload: CancelIn) -> Any:
+    training = selectors.get_training_for_user(request.user, training_id)
+    services.training_cancel(user=request.user, training=training, reason=payload.reason)
     return selectors.get_training_for_user(request.user, training_id)

@@ -158,3 +158,29 @@ def test_api_lists_cancelled_training_but_not_as_upcoming(w1: World, client: Cli
     everything = client.get("/api/v1/trainings").json()["items"]
     [shown] = [t for t in everything if t["id"] == w1.upcoming.pk]
     assert shown["cancel_reason"] == "Snow" and shown["cancelled_at"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_cancel_through_the_api(w1: World, w2: World, client: Client, persona: str) -> None:
+    url = f"/api/v1/trainings/{w1.upcoming.pk}/cancel"
+    client.force_login(w1.users[persona])
+    got = client.post(url, {"reason": "Snow"}, content_type="application/json")
+    expected = 200 if persona == "network_admin" else 403 if persona in AUDIENCE else 404
+    assert got.status_code == expected, persona
+    if expected == 200:
+        assert got.json()["cancelled_at"] and got.json()["cancel_reason"] == "Snow"
+        again = client.post(url, {"reason": "Snow"}, content_type="application/json")
+        assert again.status_code == 400 and "already cancelled" in str(again.json())
+    else:
+        assert not Training.objects.get(pk=w1.upcoming.pk).is_cancelled
+    client.force_login(w2.users[persona])
+    assert client.post(url, {"reason": "x"}, content_type="application/json").status_code == 404
+
+
+def test_cancel_api_needs_a_reason(w1: World, client: Client) -> None:
+    client.force_login(w1.users["network_admin"])
+    url = f"/api/v1/trainings/{w1.upcoming.pk}/cancel"
+    got = client.post(url, {"reason": "  "}, content_type="application/json")
+    assert got.status_code == 400
+    assert not Training.objects.get(pk=w1.upcoming.pk).is_cancelled
+    assert client.post(url, {}, content_type="application/json").status_code == 400
