@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from wraparound.core import access
@@ -147,6 +147,35 @@ def initiative_update(
         actor=user, action="initiative.update", target=initiative, network=initiative.network_id
     )
     return initiative
+
+
+@transaction.atomic
+def initiative_delete(*, user: Any, initiative: Initiative) -> None:
+    """Delete an initiative entered by mistake: only while no school has planned anything for
+    it (an owner, a status past "not started" or an activity). One that has begun is paused or
+    completed instead, and keeps its record."""
+    if not access.can_manage_initiatives(user, initiative.network_id):
+        raise PermissionDenied
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    started = initiative.plans.filter(
+        Q(activities__isnull=False) | Q(owner__isnull=False) | ~Q(status=PlanStatus.NOT_STARTED)
+    ).exists()
+    if started:
+        raise ValidationError(
+            _(
+                "Schools have already planned for “%(name)s”: pause it or mark it complete "
+                "instead, so that their plans stay on record."
+            )
+            % {"name": initiative.name}
+        )
+    audit_record(
+        actor=user,
+        action="initiative.delete",
+        target=initiative,
+        network=initiative.network_id,
+        data={"name": initiative.name},
+    )
+    initiative.delete()
 
 
 # --- goals -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("initiatives/<int:pk>/", views.initiative_detail, name="initiative_detail"),
     path("initiatives/<int:pk>/edit/", views.initiative_edit, name="initiative_edit"),
+    path("initiatives/<int:pk>/delete/", views.initiative_delete, name="initiative_delete"),
     path("initiatives/<int:pk>/goals/", views.initiative_goal_add, name="initiative_goal_add"),
     path(
         "initiatives/<int:pk>/feeder-patterns/",

@@ -204,6 +204,19 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def initiative_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _managed(request, pk)
+    try:
+        services.initiative_delete(user=request.user, initiative=initiative)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("initiative_detail", pk=initiative.pk)
+    messages.success(request, _("“%(name)s” deleted.") % {"name": initiative.name})
+    return redirect("network_initiatives", slug=initiative.network.slug)
+
+
+@login_required
+@require_POST
 def initiative_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = _managed(request, pk)
     form = InitiativeGoalForm(request.POST, network_goals=_network_goals(initiative), prefix="goal")

@@ -403,3 +403,28 @@ def test_change_activity_bad_input(world: Any, as_user: Any) -> None:
     assert response.status_code == 400
     assert "Enter between 1 and 2400 minutes a week." in response.content.decode()
     assert 'value="Dance"' in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_delete_an_initiative_entered_by_mistake(world: Any, as_user: Any, persona: str) -> None:
+    t1, t2, arts, _south = world
+    mistake = Initiative.objects.create(
+        network=t1.network, name="Typo", kind="arts", start_year=2027
+    )
+    SchoolPlan.objects.create(initiative=mistake, school=t1.schools[0])  # nothing planned yet
+    url = reverse("initiative_delete", args=[mistake.pk])
+    assert as_user(t2.users[persona]).post(url).status_code == 404
+    client = as_user(t1.users[persona])
+    got = client.post(url)
+    if persona == "network_admin":
+        assert got.status_code == 302
+        assert got["Location"] == reverse("network_initiatives", args=[t1.network.slug])
+        assert not Initiative.objects.filter(pk=mistake.pk).exists()
+        # One schools have planned for stays, with a message saying what to do instead.
+        kept = client.post(reverse("initiative_delete", args=[arts.pk]), follow=True)
+        assert "pause it or mark it complete" in kept.content.decode()
+        assert Initiative.objects.filter(pk=arts.pk).exists()
+        assert SchoolPlan.objects.filter(initiative=arts).count() == 2
+    else:
+        assert got.status_code == (403 if persona in READERS else 404)
+        assert Initiative.objects.filter(pk=mistake.pk).exists()
