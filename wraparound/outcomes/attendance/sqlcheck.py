@@ -65,6 +65,8 @@ STUDENT_T = Student._meta.db_table
 SCHOOL_T = School._meta.db_table
 ENROLLMENT_T = StudentEnrollment._meta.db_table
 MAX_MINUTES = 24 * 60
+# More spellings of the category than this in one attendance.csv, and the usual path reads it.
+MAX_SPELLINGS = 1000
 # What Python's str.strip() removes that btrim can be told to (Python strips more: the SQL is
 # then stricter, never more lenient).
 SPACES = "E' \\t\\r\\n\\x0b\\f'"
@@ -80,10 +82,12 @@ class Loaded:
 
     calendar_days: int = 0
     events: int = 0
-    # The first import of these months (`_is_first_import`): the events are typed, checked
+    # The first import of these months (`_first_import`): the events are typed, checked
     # and inserted by one statement in `write`, from attendance.csv's raw table.
     first: bool = False
     columns: dict[str, int] | None = None
+    # A first import's category labels as attendance.csv spells them, and their codes.
+    labels: dict[str, str] | None = None
 
 
 def drop_tables(cursor: Any) -> None:
@@ -200,11 +204,14 @@ def _days_lookup(cursor: Any, params: dict[str, Any], with_calendar: bool) -> No
     cursor.execute(f"ANALYZE {DAYS}")
 
 
-def _cells(columns: dict[str, int]) -> str:
+def _cells(columns: dict[str, int], trimmed: bool = True) -> str:
+    """The cells of a raw row by name, trimmed as the reader strips them — or as they are:
+    trimming four cells of a city's 5 million rows cost more than the hash joins on them."""
+    trim = _trim if trimmed else (lambda x: x)
     return (
-        f"{_trim(_col(columns, 'student_id'))} AS sid, {_trim(_col(columns, 'school_code'))} "
-        f"AS code, {_trim(_col(columns, 'date'))} AS day, {_col(columns, 'category')} AS label, "
-        f"{_trim(_col(columns, 'minutes'))} AS minutes"
+        f"{trim(_col(columns, 'student_id'))} AS sid, {trim(_col(columns, 'school_code'))} "
+        f"AS code, {trim(_col(columns, 'date'))} AS day, {_col(columns, 'category')} AS label, "
+        f"{trim(_col(columns, 'minutes'))} AS minutes"
     )
 
 
@@ -230,8 +237,14 @@ def _load_raw_events(
     columns, count = _load(cursor, source, files.ATTENDANCE, ATTENDANCE_COLUMNS)
     _days_lookup(cursor, params, with_calendar)
     # The join columns' statistics: without them the planner sorted the city's 5 million rows
-    # for a merge join with the days (10 s) where a hash join takes one.
-    keys = [f"c{columns[c]}" for c in ("student_id", "school_code", "date")]
+    # for a merge join with the days (10 s) where a hash join takes one; with the category's
+    # and the minutes', it hashes the students and streams the file past them instead of
+    # hashing the file.
+    keys = [
+        f"c{columns[c]}"
+        for c in ("student_id", "school_code", "date", "category", "minutes")
+        if c in columns
+    ]
     cursor.execute(f"ANALYZE {RAW[files.ATTENDANCE]} ({', '.join(keys)})")
     return columns, count
 
@@ -266,20 +279,27 @@ def _type_events(cursor: Any, columns: dict[str, int], params: dict[str, Any]) -
     return count
 
 
-def _is_first_import(cursor: Any, columns: dict[str, int], params: dict[str, Any]) -> bool:
+def _first_import(
+    cursor: Any, columns: dict[str, int], params: dict[str, Any]
+) -> dict[str, str] | None:
     """Whether no event is stored at any school of the network in the months attendance.csv's
     dates span (from the first of the earliest month to the end of the latest). Then no row
     of the file can match a stored one, and the events of those school-months after the write
     are exactly the file's: `write` inserts them straight from the raw table, checking every
     row in the same statement, and counts them for the summaries on the way. Other writers of
-    events wait from here until this transaction ends (readers go on)."""
+    events wait from here until this transaction ends (readers go on).
+
+    If so, the category codes of the file's labels as it spells them (the reader's reading of
+    a label, so the two cannot disagree); else None. A label that is no category is Unclean
+    here: the reader names it."""
     cursor.execute(f"LOCK TABLE {EVENT_T} IN SHARE ROW EXCLUSIVE MODE")
-    day = _trim(_col(columns, "date"))
-    cursor.execute(f"SELECT min({day}), max({day}) FROM {RAW[files.ATTENDANCE]} r")
-    first, last = cursor.fetchone()
-    dates = [_iso_date(first), _iso_date(last)]
-    if dates[0] is None or dates[1] is None:
-        return False  # no rows, or a bad date: the usual path finds it
+    span = _date_span(cursor, columns)
+    if span is None:
+        return None  # no rows, a bad date, or too many spellings: the usual path finds it
+    dates, spellings = span
+    labels = {label: EDFI_LABELS.get(label.strip().lower()) for label in spellings}
+    if None in labels.values():
+        raise Unclean
     begin = dates[0].replace(day=1)
     end = (dates[1].replace(day=1) + dt.timedelta(days=31)).replace(day=1)
     # One probe of the (school, date) index a school: LIMIT keeps the subquery per school,
@@ -292,7 +312,34 @@ def _is_first_import(cursor: Any, columns: dict[str, int], params: dict[str, Any
             WHERE sc.network_id = %(network)s""",
         {**params, "begin": begin, "end": end},
     )
-    return cursor.fetchone()[0] == 0
+    if cursor.fetchone()[0]:
+        return None
+    return {label: str(code) for label, code in labels.items()}
+
+
+def _date_span(
+    cursor: Any, columns: dict[str, int]
+) -> tuple[tuple[dt.date, dt.date], list[str]] | None:
+    """The first and last date of attendance.csv, and (read in the same scan) its category
+    labels as it spells them. The dates are compared as they are written, as text in
+    byte order (that of YYYY-MM-DD), and trimmed only if that finds something else."""
+    raw, day = RAW[files.ATTENDANCE], _col(columns, "date")
+    cursor.execute(
+        f"""SELECT {_col(columns, "category")}, min({day} COLLATE "C"), max({day} COLLATE "C")
+            FROM {raw} r GROUP BY 1 LIMIT {MAX_SPELLINGS + 1}"""
+    )
+    found = cursor.fetchall()
+    if not found or len(found) > MAX_SPELLINGS:
+        return None
+    first = _iso_date(min(row[1] for row in found))
+    last = _iso_date(max(row[2] for row in found))
+    if first is None or last is None:
+        day = _trim(day)
+        cursor.execute(f"SELECT min({day}), max({day}) FROM {raw} r")
+        first, last = (_iso_date(value) for value in cursor.fetchone())
+    if first is None or last is None:
+        return None
+    return (first, last), [row[0] for row in found]
 
 
 def _iso_date(value: str | None) -> dt.date | None:
@@ -347,9 +394,10 @@ def load_and_check(
     if files.ATTENDANCE in source.names:
         stage("check:attendance")
         columns, loaded.events = _load_raw_events(cursor, source, params, with_calendar)
-        if not dry_run and _is_first_import(cursor, columns, params):
+        labels = None if dry_run else _first_import(cursor, columns, params)
+        if labels is not None:
             # Checked as they are written (`_insert_first_events`).
-            loaded.first, loaded.columns = True, columns
+            loaded.first, loaded.columns, loaded.labels = True, columns, labels
             stage("check:records")
             return loaded
         loaded.events = _type_events(cursor, columns, params)
@@ -464,6 +512,10 @@ def _upsert_events(cursor: Any, params: dict[str, Any]) -> None:
     cursor.execute(f"ANALYZE {EVENT_T}")
 
 
+class _Short(Exception):
+    """Fewer events inserted than attendance.csv holds."""
+
+
 def _insert_first_events(cursor: Any, params: dict[str, Any], loaded: Loaded) -> None:
     """A first import's events, straight from the raw table: typed through the same lookups
     as `_type_events`, every check of `_type_events` and `_check_events` a condition of the
@@ -471,70 +523,88 @@ def _insert_first_events(cursor: Any, params: dict[str, Any], loaded: Loaded) ->
     unique constraint finding rows twice in the file. Fewer rows inserted than attendance.csv
     holds (or an error) is Unclean: the reader then names the problems. No typed table of the
     city's millions of rows is written and read back, and no stored rows are looked for (none
-    can match: `_is_first_import`). The inserted rows come back through RETURNING and are
+    can match: `_first_import`). The inserted rows come back through RETURNING and are
     counted by student, school and month into COUNTED, where the summaries would have read
-    them back from the events table."""
-    assert loaded.columns is not None
-    c = AttendanceCategory
+    them back from the events table.
 
-    def count(categories: tuple[str, ...]) -> str:
-        listed = ", ".join(f"'{x}'" for x in categories)  # fixed codes, not user input
-        return f"count(*) FILTER (WHERE date <= %(through)s AND category IN ({listed}))::int"
-
+    The cells are first taken as they are, untrimmed: a file whose cells carry no padding —
+    what a student information system writes — is then matched without trimming 20 million
+    cells. A padded cell matches nothing, its row is left out and the count falls short; the
+    statement is then rolled back and run again on trimmed cells, and only a shortfall there
+    is Unclean."""
+    assert loaded.columns is not None and loaded.labels is not None
+    labels = loaded.labels
     cursor.execute(
         f"""CREATE TEMP TABLE {COUNTED} (student_id bigint, school_id bigint, month date,
             events bigint, absent int, excused int, unexcused int, tardies int, early int,
             partial int) ON COMMIT DROP"""
     )
-    raw = RAW[files.ATTENDANCE]
     # Hash joins only: the planner, estimating the rows left after the checks at a few
     # percent of the file, chose index probes of the students and enrollments a row.
     cursor.execute("SELECT current_setting('enable_nestloop'), current_setting('enable_mergejoin')")
     nestloop, mergejoin = cursor.fetchone()
     cursor.execute("SET LOCAL enable_nestloop = off")
     cursor.execute("SET LOCAL enable_mergejoin = off")
-    try:
-        # A savepoint: the failed INSERT must leave the transaction usable for the rollback
-        # to the import's own savepoint.
-        with transaction.atomic():
-            cursor.execute(
-                f"""
-                WITH {_categories(loaded.columns)},
-                inserted AS (
-                    INSERT INTO {EVENT_T} (network_id, student_id, school_id, date, category,
-                        minutes)
-                    SELECT %(network)s, st.id, dl.school_id, dl.date, cat.code,
-                        CASE WHEN r.minutes <> '' THEN r.minutes::int END
-                    FROM (SELECT {_cells(loaded.columns)} FROM {raw} r) r
-                    JOIN {STUDENT_T} st ON st.network_id = %(network)s
-                        AND st.sourced_id = r.sid
-                    JOIN {DAYS} dl ON dl.code = r.code AND dl.day = r.day
-                    JOIN cat ON cat.label = r.label
-                    WHERE r.sid <> ''
-                      AND CASE WHEN r.minutes = '' THEN true
-                               WHEN r.minutes ~ '^[0-9]{{1,4}}$'
-                               THEN r.minutes::int <= {MAX_MINUTES}
-                               ELSE false END
-                      AND EXISTS (SELECT 1 FROM {ENROLLMENT_T} en
-                        WHERE en.student_id = st.id AND en.school_id = dl.school_id
-                          AND (en.begin_date IS NULL OR en.begin_date <= dl.date)
-                          AND (en.end_date IS NULL OR en.end_date >= dl.date))
-                    RETURNING student_id, school_id, date, category)
-                INSERT INTO {COUNTED}
-                SELECT student_id, school_id, date_trunc('month', date)::date, count(*),
-                    {count((c.EXCUSED, c.UNEXCUSED))}, {count((c.EXCUSED,))},
-                    {count((c.UNEXCUSED,))}, {count((c.TARDY,))},
-                    {count((c.EARLY_DEPARTURE,))}, {count((c.PARTIAL,))}
-                FROM inserted GROUP BY 1, 2, 3
-                """,
-                params,
-            )
-    except psycopg.errors.UniqueViolation as error:
-        raise Unclean from error
+    for trimmed in (False, True):
+        try:
+            # A savepoint: a short or failed INSERT must leave the transaction usable, for
+            # the trimmed statement or for the rollback to the import's own savepoint.
+            with transaction.atomic():
+                cursor.execute(
+                    _first_events_sql(loaded.columns, trimmed),
+                    {**params, "labels": list(labels), "codes": list(labels.values())},
+                )
+                cursor.execute(f"SELECT coalesce(sum(events), 0) FROM {COUNTED}")
+                if int(cursor.fetchone()[0]) != loaded.events:
+                    raise _Short
+            break
+        except _Short:
+            if trimmed:
+                raise Unclean from None
+        except psycopg.errors.UniqueViolation as error:
+            # A row twice in the file is twice in it trimmed too.
+            raise Unclean from error
     cursor.execute(
         "SELECT set_config('enable_nestloop', %s, true), set_config('enable_mergejoin', %s, true)",
         [nestloop, mergejoin],
     )
-    cursor.execute(f"SELECT coalesce(sum(events), 0) FROM {COUNTED}")
-    if int(cursor.fetchone()[0]) != loaded.events:
-        raise Unclean
+
+
+def _first_events_sql(columns: dict[str, int], trimmed: bool) -> str:
+    c = AttendanceCategory
+
+    def count(category: str) -> str:
+        return f"count(*) FILTER (WHERE taken AND category = '{category}')::int"
+
+    raw = RAW[files.ATTENDANCE]
+    # The month and "taken" (a day up to `through`) are worked out as the rows come back:
+    # the counting then groups and tests plain values (`date_trunc` on a date goes through a
+    # time zone; on a timestamp it does not).
+    return f"""
+        WITH inserted AS (
+            INSERT INTO {EVENT_T} (network_id, student_id, school_id, date, category, minutes)
+            SELECT %(network)s, st.id, dl.school_id, dl.date, cat.code,
+                CASE WHEN r.minutes <> '' THEN r.minutes::int END
+            FROM (SELECT {_cells(columns, trimmed)} FROM {raw} r) r
+            JOIN {STUDENT_T} st ON st.network_id = %(network)s AND st.sourced_id = r.sid
+            JOIN {DAYS} dl ON dl.code = r.code AND dl.day = r.day
+            JOIN unnest(%(labels)s::text[], %(codes)s::text[]) cat (label, code)
+                ON cat.label = r.label
+            WHERE r.sid <> ''
+              AND CASE WHEN r.minutes = '' THEN true
+                       WHEN r.minutes ~ '^[0-9]{{1,4}}$' THEN r.minutes::int <= {MAX_MINUTES}
+                       ELSE false END
+              AND EXISTS (SELECT 1 FROM {ENROLLMENT_T} en
+                WHERE en.student_id = st.id AND en.school_id = dl.school_id
+                  AND (en.begin_date IS NULL OR en.begin_date <= dl.date)
+                  AND (en.end_date IS NULL OR en.end_date >= dl.date))
+            RETURNING student_id, school_id,
+                date_trunc('month', date::timestamp)::date AS month,
+                date <= %(through)s AS taken, category)
+        INSERT INTO {COUNTED}
+        SELECT student_id, school_id, month, count(*),
+            {count(c.EXCUSED)} + {count(c.UNEXCUSED)}, {count(c.EXCUSED)},
+            {count(c.UNEXCUSED)}, {count(c.TARDY)}, {count(c.EARLY_DEPARTURE)},
+            {count(c.PARTIAL)}
+        FROM inserted GROUP BY 1, 2, 3
+        """
