@@ -41,7 +41,10 @@ ORG_MAP, ROLE_KIND, SCHOOL_OF, RELATIONSHIP = (
     "oneroster_school_of",
     "oneroster_relationship",
 )
-HELPERS = (ORG_MAP, ROLE_KIND, SCHOOL_OF, RELATIONSHIP)
+# Every YYYY-MM-DD of these years as text: a date cell found there needs no regular
+# expression and no calendar arithmetic (1.2 s for a city's birth dates; 0.2 s by lookup).
+DATES, DATE_YEARS = "oneroster_dates", (1900, 2199)
+HELPERS = (ORG_MAP, ROLE_KIND, SCHOOL_OF, RELATIONSHIP, DATES)
 
 STUDENT = Student._meta.db_table
 GUARDIAN = Guardian._meta.db_table
@@ -70,6 +73,20 @@ def _is_date(x: str) -> str:
         f"(CASE WHEN {x} ~ '{DATE_RE}' AND left({x}, 4) <> '0000' THEN "
         f"substr({x}, 9, 2)::int <= extract(day from make_date(substr({x}, 1, 4)::int, "
         f"substr({x}, 6, 2)::int, 1) + interval '1 month - 1 day')::int ELSE false END)"
+    )
+
+
+def _date_ok(x: str) -> str:
+    """`_is_date`, looking the text up among the common years' dates first (`DATES`): the
+    regular expression and the arithmetic only for what is not found there."""
+    return f"({x} IN (SELECT d.day FROM {DATES} d) OR {_is_date(x)})"
+
+
+def _dates_table(cursor: Any) -> None:
+    first, last = DATE_YEARS
+    cursor.execute(
+        f"CREATE TEMP TABLE {DATES} ON COMMIT DROP AS SELECT to_char(g, 'YYYY-MM-DD') AS day "
+        f"FROM generate_series('{first}-01-01'::date, '{last}-12-31'::date, interval '1 day') g"
     )
 
 
@@ -289,6 +306,7 @@ def check_and_stage(
     progress.set_stage("check:references")
     for f in files.values():
         _analyze(cursor, f)
+    _dates_table(cursor)
     c = _Checks(cursor, files, network_id)
     for f in files.values():
         c.common(f)
@@ -338,8 +356,8 @@ def _check_sessions(c: _Checks, f: RawFile) -> None:
     conditions = [
         f"{f.col('title')} = ''",
         _outside(f.col("type"), spec.SESSION_TYPES),
-        f"NOT {_is_date(start)}",
-        f"NOT {_is_date(end)}",
+        f"NOT {_date_ok(start)}",
+        f"NOT {_date_ok(end)}",
         f'{end} COLLATE "C" < {start} COLLATE "C"',
         f"{f.col('schoolYear')} !~ '^[0-9]{{4}}$'",
     ]
@@ -360,8 +378,8 @@ def _check_roles(c: _Checks, f: RawFile) -> None:
             f"{f.col('roleType')} NOT IN ({_words(spec.ROLE_TYPES)})",
             _outside(f.col("role"), spec.ROLES_ALLOWED),
             f"{org} = ''",
-            f"{begin} <> '' AND NOT {_is_date(begin)}",
-            f"{end} <> '' AND NOT {_is_date(end)}",
+            f"{begin} <> '' AND NOT {_date_ok(begin)}",
+            f"{end} <> '' AND NOT {_date_ok(end)}",
             f"{begin} <> '' AND {end} <> '' AND {end} COLLATE \"C\" < {begin} COLLATE \"C\"",
         ],
     )
@@ -376,7 +394,7 @@ def _check_demographics(c: _Checks, f: RawFile) -> None:
     c.rows(
         f,
         [
-            f"{birth} <> '' AND NOT {_is_date(birth)}",
+            f"{birth} <> '' AND NOT {_date_ok(birth)}",
             f"{sex} <> '' AND {sex} NOT IN ({_words(spec.SEXES)})",
             *(_not_bool(f.col(column)) for column in flags),
             f"length({f.col(spec.HOME_LANGUAGE)}) > {spec.MAX_HOME_LANGUAGE}",
@@ -405,7 +423,9 @@ def _check_users(c: _Checks, f: RawFile) -> None:
             f"{f.col('enabledUser')} NOT IN ('true', 'false')",
             *(f"{f.col(column)} = ''" for column in ("username", "givenName", "familyName")),
             *(f"length({f.col(column)}) > {most}" for column, most in lengths),
-            f"{grades} <> '' AND EXISTS (SELECT 1 FROM unnest(string_to_array({grades}, ',')) g "
+            # One grade alone, as most students have, is known without splitting the list.
+            f"{grades} <> '' AND {grades} NOT IN ({_words(spec.GRADES)}) "
+            f"AND EXISTS (SELECT 1 FROM unnest(string_to_array({grades}, ',')) g "
             f"WHERE btrim(g, {STRIP}) <> '' AND btrim(g, {STRIP}) NOT IN ({_words(spec.GRADES)}))",
         ],
         where=f"{f.col('status')} <> '{spec.TOBEDELETED}'",
@@ -428,8 +448,8 @@ def _check_enrollments(c: _Checks, f: RawFile) -> None:
             f"{user} = ''",
             _outside(f.col("role"), spec.ENROLLMENT_ROLES),
             _not_bool(f.col("primary")),
-            f"{begin} <> '' AND NOT {_is_date(begin)}",
-            f"{end} <> '' AND NOT {_is_date(end)}",
+            f"{begin} <> '' AND NOT {_date_ok(begin)}",
+            f"{end} <> '' AND NOT {_date_ok(end)}",
         ],
     )
     if f.mode != spec.ABSENT:
