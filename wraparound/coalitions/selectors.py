@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -13,6 +14,7 @@ from wraparound.core.models import Coalition
 from .models import (
     CoalitionMember,
     Commitment,
+    MeasureEntry,
     MemberContact,
     PostKind,
     PostStatus,
@@ -85,6 +87,38 @@ def get_commitment(coalition: Coalition, pk: Any) -> Commitment:
         ).get(coalition=coalition, pk=pk)
     except (Commitment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def measure_entries(
+    coalition: Coalition,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    member_id: int | None = None,
+) -> QuerySet[MeasureEntry]:
+    """Entered measures whose period overlaps [start, end] (either bound optional), latest
+    first, as the measures page lists them."""
+    qs = MeasureEntry.objects.filter(coalition=coalition)
+    if start is not None:
+        qs = qs.filter(ends_on__gte=start)
+    if end is not None:
+        qs = qs.filter(starts_on__lte=end)
+    if member_id is not None:
+        qs = qs.filter(member_id=member_id)
+    return qs.select_related("member__organization", "member__school", "commitment").order_by(
+        "-ends_on", "name", "pk"
+    )
+
+
+def get_measure_entry(coalition: Coalition, pk: Any) -> MeasureEntry:
+    try:
+        entry = MeasureEntry.objects.select_related(
+            "member__organization", "member__school", "commitment"
+        ).get(coalition=coalition, pk=pk)
+    except (MeasureEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    entry.coalition = coalition  # already read, with its network
+    return entry
 
 
 def acting_members(user: Any, coalition: Coalition) -> list[CoalitionMember]:

@@ -528,6 +528,46 @@ def commitment_delete(*, user: Any, commitment: Commitment) -> None:
 # --- entered measures -----------------------------------------------------------------------------
 
 
+def _clean_measure_entry(
+    *,
+    coalition: Coalition,
+    member: CoalitionMember | None,
+    commitment: Commitment | None,
+    name: Any,
+    value: Any,
+    unit: Any,
+    starts_on: Any,
+    ends_on: Any,
+    note: Any,
+) -> dict[str, Any]:
+    """The fields of an entered measure, or a ValidationError keyed by field. A commitment without
+    a member agency stands for its member agency."""
+    errors: dict[str, Any] = {}
+    if member is not None and member.coalition_id != coalition.pk:
+        errors["member"] = _("Choose a member agency of this coalition.")
+    if commitment is not None:
+        if commitment.coalition_id != coalition.pk:
+            errors["commitment"] = _("Choose a commitment of this coalition.")
+        elif member is None:
+            member = commitment.member
+        elif commitment.member_id != member.pk:
+            errors["commitment"] = _("Choose a commitment of the same member agency.")
+    data = {
+        "member": member,
+        "commitment": commitment,
+        "name": _text(name, "name", 200, errors, required=True),
+        "value": _decimal(value, "value", errors, required=True, minimum=None),
+        "unit": _text(unit, "unit", 50, errors, required=False),
+        "note": _text(note, "note", 500, errors, required=False),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
+    _period(starts_on, ends_on, errors)
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
 @transaction.atomic
 def measure_entry_create(
     *,
@@ -544,34 +584,78 @@ def measure_entry_create(
 ) -> MeasureEntry:
     """Enter a figure the system cannot compute, for a member agency or (member None, network
     admins only) the coalition as a whole."""
-    errors: dict[str, Any] = {}
-    if member is not None and member.coalition_id != coalition.pk:
-        errors["member"] = _("Choose a member agency of this coalition.")
-    if commitment is not None:
-        if commitment.coalition_id != coalition.pk:
-            errors["commitment"] = _("Choose a commitment of this coalition.")
-        elif member is None:
-            member = commitment.member
-        elif commitment.member_id != member.pk:
-            errors["commitment"] = _("Choose a commitment of the same member agency.")
-    data = {
-        "name": _text(name, "name", 200, errors, required=True),
-        "value": _decimal(value, "value", errors, required=True, minimum=None),
-        "unit": _text(unit, "unit", 50, errors, required=False),
-        "note": _text(note, "note", 500, errors, required=False),
-        "starts_on": starts_on,
-        "ends_on": ends_on,
-    }
-    _period(starts_on, ends_on, errors)
-    if errors:
-        raise ValidationError(errors)
+    data = _clean_measure_entry(
+        coalition=coalition,
+        member=member,
+        commitment=commitment,
+        name=name,
+        value=value,
+        unit=unit,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
+    )
+    member = data["member"]
     if not access.can_act_for_coalition_member(user, coalition, member.pk if member else None):
         raise PermissionDenied
-    entry = MeasureEntry.objects.create(
-        coalition=coalition, member=member, commitment=commitment, entered_by=user, **data
-    )
+    entry = MeasureEntry.objects.create(coalition=coalition, entered_by=user, **data)
     audit_record(
         actor=user, action="coalition.measure_enter", target=entry, network=coalition.network_id
+    )
+    return entry
+
+
+@transaction.atomic
+def measure_entry_update(
+    *,
+    user: Any,
+    entry: MeasureEntry,
+    member: CoalitionMember | None,
+    commitment: Commitment | None = None,
+    name: str,
+    value: Any,
+    unit: str = "",
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    note: str = "",
+) -> MeasureEntry:
+    """Correct an entered figure. The same rules as entering it, on both sides: the user acts for
+    the member agency the entry is for now, and for the one it will be for (member None: the
+    coalition as a whole, network admins only). Who entered it and when stay; the audit trail
+    keeps the previous figure."""
+    coalition = entry.coalition
+    if not access.can_act_for_coalition_member(user, coalition, entry.member_id):
+        raise PermissionDenied
+    # Lock the row: a concurrent removal must not be undone by save() re-inserting it.
+    current = MeasureEntry.objects.select_for_update().filter(pk=entry.pk).first()
+    if current is None:
+        raise ValidationError({"__all__": _("This measure was removed in the meantime.")})
+    data = _clean_measure_entry(
+        coalition=coalition,
+        member=member,
+        commitment=commitment,
+        name=name,
+        value=value,
+        unit=unit,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
+    )
+    new_member = data["member"]
+    if not access.can_act_for_coalition_member(
+        user, coalition, new_member.pk if new_member else None
+    ):
+        raise PermissionDenied
+    before = {"member": current.member_id, "name": current.name, "value": str(current.value)}
+    for key, val in data.items():
+        setattr(entry, key, val)
+    entry.save(update_fields=list(data))
+    audit_record(
+        actor=user,
+        action="coalition.measure_update",
+        target=entry,
+        network=coalition.network_id,
+        data={"before": before},
     )
     return entry
 

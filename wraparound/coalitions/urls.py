@@ -55,6 +55,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="coalition_measure_entry_create",
     ),
     path(
+        "coalitions/<int:pk>/measures/entries/<int:entry_pk>/edit/",
+        views.measure_entry_edit,
+        name="coalition_measure_entry_edit",
+    ),
+    path(
         "coalitions/<int:pk>/measures/entries/<int:entry_pk>/delete/",
         views.measure_entry_delete,
         name="coalition_measure_entry_delete",

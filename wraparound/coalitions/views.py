@@ -6,7 +6,8 @@ Who may do what (tests in tests/test_views.py):
 - a coalition's pages (home, a member agency, measures, board, a post): whoever sees the
   coalition (`access.visible_coalitions`), else 404;
 - editing the coalition, its members and contacts: network admins (others who see it: 403);
-- commitments and entered measures: network admins, and contacts for their member agencies;
+- commitments and entered measures (entering, correcting, removing): network admins, and
+  contacts for their member agencies;
 - the board: posting for a member agency one is a contact of (admins: any, or none); answering:
   anyone who sees the coalition; closing: who posted, or a network admin.
 Bad input re-renders the form with what was typed and a 400."""
@@ -21,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -568,12 +569,26 @@ def commitment_delete(request: HttpRequest, pk: int, commitment_pk: int) -> Http
 
 
 def _entry_form(
-    request: HttpRequest, coalition: Coalition, data: Any = None, **kwargs: Any
+    request: HttpRequest,
+    coalition: Coalition,
+    data: Any = None,
+    *,
+    entry: MeasureEntry | None = None,
+    **kwargs: Any,
 ) -> MeasureEntryForm | None:
     members = selectors.acting_members(request.user, coalition)
     admin = access.can_manage_coalition(request.user, coalition)
     if not members and not admin:
         return None
+    # An entry being corrected keeps its member agency and commitment among the choices even
+    # when the agency has since been deactivated (only an admin can still act for it then).
+    if (
+        entry is not None
+        and entry.member is not None
+        and admin
+        and all(m.pk != entry.member_id for m in members)
+    ):
+        members = [*members, entry.member]
     ids = {m.pk for m in members}
     commitments = [c for c in selectors.commitments(coalition) if c.member_id in ids]
     return MeasureEntryForm(
@@ -630,6 +645,30 @@ def measures(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_measures(request, coalition)
 
 
+def _entry_fields(coalition: Coalition, form: MeasureEntryForm) -> dict[str, Any]:
+    d = form.cleaned_data
+    member = (
+        CoalitionMember.objects.filter(coalition=coalition, pk=d["member"]).first()
+        if d["member"]
+        else None
+    )
+    commitment = (
+        Commitment.objects.filter(coalition=coalition, pk=d["commitment"]).first()
+        if d["commitment"]
+        else None
+    )
+    return {
+        "member": member,
+        "commitment": commitment,
+        "name": d["name"],
+        "value": d["value"],
+        "unit": d["unit"],
+        "starts_on": d["starts_on"],
+        "ends_on": d["ends_on"],
+        "note": d["note"],
+    }
+
+
 @login_required
 @require_POST
 def measure_entry_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -638,21 +677,9 @@ def measure_entry_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form is None:
         raise PermissionDenied
     if form.is_valid():
-        d = form.cleaned_data
-        member = CoalitionMember.objects.filter(coalition=coalition, pk=d["member"]).first()
-        commitment = Commitment.objects.filter(coalition=coalition, pk=d["commitment"]).first()
         try:
             services.measure_entry_create(
-                user=request.user,
-                coalition=coalition,
-                member=member if d["member"] else None,
-                commitment=commitment if d["commitment"] else None,
-                name=d["name"],
-                value=d["value"],
-                unit=d["unit"],
-                starts_on=d["starts_on"],
-                ends_on=d["ends_on"],
-                note=d["note"],
+                user=request.user, coalition=coalition, **_entry_fields(coalition, form)
             )
         except ValidationError as error:
             _errors_into(form, error)
@@ -662,14 +689,69 @@ def measure_entry_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_measures(request, coalition, entry_form=form, status=400)
 
 
+def _entry_for_change(request: HttpRequest, pk: int, entry_pk: int) -> MeasureEntry:
+    coalition = _coalition(request, pk)
+    entry = selectors.get_measure_entry(coalition, entry_pk)
+    if not access.can_act_for_coalition_member(request.user, coalition, entry.member_id):
+        raise PermissionDenied
+    return entry
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_entry_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    entry = _entry_for_change(request, pk, entry_pk)
+    coalition = entry.coalition
+    status = 200
+    if request.method == "POST":
+        form = _entry_form(request, coalition, request.POST, entry=entry)
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.measure_entry_update(
+                    user=request.user, entry=entry, **_entry_fields(coalition, form)
+                )
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(request, _("Measure saved."))
+                return redirect("coalition_measures", pk=coalition.pk)
+        status = 400
+    else:
+        form = _entry_form(
+            request,
+            coalition,
+            entry=entry,
+            initial={
+                "member": entry.member_id,
+                "commitment": entry.commitment_id,
+                "name": entry.name,
+                "value": entry.value,
+                "unit": entry.unit,
+                "starts_on": entry.starts_on,
+                "ends_on": entry.ends_on,
+                "note": entry.note,
+            },
+        )
+        if form is None:
+            raise PermissionDenied
+    return _form_page(
+        request,
+        coalition,
+        form,
+        title=_("Edit the measure “%(name)s”") % {"name": entry.name},
+        submit=_("Save the measure"),
+        back="coalition_measures",
+        status=status,
+    )
+
+
 @login_required
 @require_POST
 def measure_entry_delete(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     coalition = _coalition(request, pk)
-    entry = MeasureEntry.objects.filter(coalition=coalition, pk=entry_pk).first()
-    if entry is None:
-        raise Http404
-    entry.coalition = coalition
+    entry = selectors.get_measure_entry(coalition, entry_pk)
     services.measure_entry_delete(user=request.user, entry=entry)
     messages.success(request, _("Measure removed."))
     return redirect("coalition_measures", pk=coalition.pk)
