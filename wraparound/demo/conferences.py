@@ -35,7 +35,8 @@ from wraparound.conferences.models import (
 )
 from wraparound.core.models import DisclosureBasis
 from wraparound.directory.models import Service, ServiceStatus
-from wraparound.referrals.business_days import add_business_days
+from wraparound.referrals.business_days import add_business_days, horizon
+from wraparound.referrals.holiday_selectors import holidays_between
 from wraparound.referrals.models import Referral, ReferralEvent, ReferralStatus
 from wraparound.students.models import (
     Consent,
@@ -349,7 +350,13 @@ def _cross_agency(data: DemoData, rng: random.Random, users: dict[str, Any], tod
             consent=consent,
             shared_elements=["grade", "name", "school"],
             sent_at=sent_at,
-            response_due_on=add_business_days(sent_day, network.referral_response_days),
+            response_due_on=add_business_days(
+                sent_day,
+                network.referral_response_days,
+                holidays_between(
+                    network, sent_day, horizon(sent_day, network.referral_response_days)
+                ),
+            ),
             created_at=sent_at,
             **fields,
         )

@@ -30,6 +30,8 @@ from wraparound.core.grades import GRADE_ORDER
 from wraparound.core.roles import Role
 from wraparound.directory.models import Service
 from wraparound.outcomes.models import AttendanceEvent, AttendanceMonth, InstructionalDay
+from wraparound.referrals.business_days import add_business_days, horizon
+from wraparound.referrals.holiday_selectors import holidays_between
 from wraparound.referrals.models import (
     CaseNote,
     CloseReason,
@@ -140,14 +142,6 @@ PURPOSE = "To arrange and coordinate the services the student was referred to."
 def _pick(rng: random.Random, shares: list[tuple[Any, float]]) -> Any:
     values, weights = zip(*shares, strict=True)
     return rng.choices(values, weights)[0]
-
-
-def _business_days_after(day: dt.date, n: int) -> dt.date:
-    while n:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
 
 
 class _Clock:
@@ -399,6 +393,10 @@ def _referrals(
     profile = data.profile
     network = data.network
     sharing = _sharing_in_force(network.pk, clock.today)
+    # Due days skip the network's holidays, as `referral_services` computes them.
+    holidays = holidays_between(
+        network, clock.start, horizon(clock.today, network.referral_response_days)
+    )
     # Ordered: the random draws below must meet the rows in the same order on every run.
     service_org = dict(
         Service.objects.filter(organization__network=network)
@@ -469,7 +467,9 @@ def _referrals(
             sent_day = created_day
             fields.update(
                 sent_at=created_at,
-                response_due_on=_business_days_after(sent_day, network.referral_response_days),
+                response_due_on=add_business_days(
+                    sent_day, network.referral_response_days, holidays
+                ),
             )
             if terms is not None:
                 dsa_id, basis, elements = terms

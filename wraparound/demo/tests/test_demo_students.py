@@ -3,6 +3,7 @@ each sent on a lawful ground that the partner's view honours, sessions and their
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import Counter
 from typing import Any
@@ -14,6 +15,8 @@ from django.db.models import Count, F
 from wraparound.core.models import Disclosure
 from wraparound.demo.generate import DemoData, seed_demo
 from wraparound.demo.profiles import SMALL
+from wraparound.referrals.business_days import add_business_days
+from wraparound.referrals.holiday_selectors import holidays_between
 from wraparound.referrals.models import (
     OPEN_REFERRAL_STATUSES,
     Referral,
@@ -119,3 +122,24 @@ def test_reseeding_replaces_the_students(small: DemoData) -> None:
         Consent.objects.filter(network=again.network).count()
         == counts["consents"] + counts["cross-agency referrals"]
     )
+
+
+def test_response_due_days_skip_the_networks_holidays(small: DemoData) -> None:
+    """Every sent referral's due day is the network's: business days after it was sent,
+    the demo network's (US public) holidays left out, as a referral sent today would get."""
+    network = small.network
+    sent = Referral.objects.filter(network=network, sent_at__isnull=False)
+    tz = network.tzinfo
+    rows = [
+        (at.astimezone(tz).date(), due)
+        for at, due in sent.values_list("sent_at", "response_due_on")
+        if at
+    ]
+    first = min(day for day, _due in rows)
+    days_off = holidays_between(network, first, first + dt.timedelta(days=400))
+    assert days_off  # the demo network keeps holidays
+    across = 0
+    for day, due in rows:
+        assert due == add_business_days(day, network.referral_response_days, days_off)
+        across += any(day < h <= due for h in days_off)
+    assert across  # some deadlines run over a holiday (and were moved by it)
