@@ -59,6 +59,15 @@ app.conf.beat_schedule = {
         "task": "wraparound.outcomes.tasks.attendance_uploads_purge_task",
         "schedule": crontab(hour=3, minute=25),
     },
+    # Reports prepared in the background: lost jobs failed; files past their retention.
+    "outcomes-stalled-report-jobs": {
+        "task": "wraparound.outcomes.tasks.report_jobs_fail_stalled_task",
+        "schedule": crontab(minute="*/30"),
+    },
+    "outcomes-report-files-purge": {
+        "task": "wraparound.outcomes.tasks.report_files_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "core-private-orphans-purge": {
         "task": "wraparound.core.tasks.private_orphans_purge_task",
         "schedule": crontab(hour=3, minute=40),

@@ -220,6 +220,8 @@ WRAPAROUND_UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 10
 # Uploaded roster and attendance files hold a whole network's students: deleted this many days
 # after their import finished (the import's record, errors and counts stay).
 WRAPAROUND_IMPORT_UPLOAD_RETENTION_DAYS = env.int("IMPORT_UPLOAD_RETENTION_DAYS", default=30)
+# Reports prepared in the background (outcomes.ReportJob) are deleted this many days after.
+WRAPAROUND_REPORT_FILE_RETENTION_DAYS = env.int("REPORT_FILE_RETENTION_DAYS", default=7)
 
 # --- e-mail ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

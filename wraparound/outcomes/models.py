@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wraparound.agreements.models.clearance import private_storage
-from wraparound.core.models import Network, School
+from wraparound.core.models import Network, Organization, School
 from wraparound.students.models import Student
 
 
@@ -347,3 +347,103 @@ class RollupRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network_id} {self.school_year} {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class ReportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting to start")
+    RUNNING = "running", _("being prepared")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+
+class ReportScopeKind(models.TextChoices):
+    NETWORK = "network", _("network")
+    SCHOOL = "school", _("school")
+    ORGANIZATION = "organization", _("partner organization")
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "XLSX"
+
+
+REPORT_JOB_ACTIVE = (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING)
+
+
+def report_file_path(instance: ReportJob, filename: str) -> str:
+    return f"reports/{instance.network_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+class ReportJob(models.Model):
+    """A funder/board report prepared in the background (`reports.jobs`): its scope (the
+    network, one school or one partner organization), school year and format, and once done
+    the generated file. The file holds figures about students (small counts suppressed), so it
+    lives in the private storage and is deleted `WRAPAROUND_REPORT_FILE_RETENTION_DAYS` after it
+    was made; the row stays as a record of the request."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="report_jobs")
+    kind = models.CharField(max_length=12, choices=ReportScopeKind.choices)
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    format = models.CharField(max_length=4, choices=ReportFormat.choices)
+    # The language the report is written in: the requester's when they asked for it.
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.QUEUED
+    )
+    file = models.FileField(storage=private_storage, upload_to=report_file_path, blank=True)
+    # The name the download is saved under (the report's own file name).
+    filename = models.CharField(max_length=255, blank=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["network", "year", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="network", school__isnull=True, organization__isnull=True)
+                    | models.Q(kind="school", school__isnull=False, organization__isnull=True)
+                    | models.Q(kind="organization", school__isnull=True, organization__isnull=False)
+                ),
+                name="report_job_scope_matches_kind",
+            ),
+            # One job at a time prepares a given report: a second request (a double click,
+            # two users) reuses it (`reports.jobs.report_job_request`). One constraint per kind,
+            # because an empty school or organization would never clash with another.
+            models.UniqueConstraint(
+                fields=["network", "year", "format", "language"],
+                condition=models.Q(kind="network", status__in=["queued", "running"]),
+                name="report_job_network_once_at_a_time",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "year", "format", "language"],
+                condition=models.Q(kind="school", status__in=["queued", "running"]),
+                name="report_job_school_once_at_a_time",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "year", "format", "language"],
+                condition=models.Q(kind="organization", status__in=["queued", "running"]),
+                name="report_job_organization_once_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report job {self.pk} ({self.kind} {self.year} {self.format}, {self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: its page polls it."""
+        return self.status in REPORT_JOB_ACTIVE

@@ -58,3 +58,30 @@ def attendance_uploads_purge_task() -> int:
     from .attendance_services import attendance_uploads_purge
 
     return attendance_uploads_purge()
+
+
+@shared_task
+def report_job_run_task(report_job_id: int) -> str:
+    """Build a report asked for from the reports page. Delivered twice, it builds once:
+    `report_job_run` claims the job (queued → running) and leaves a running or finished one
+    alone."""
+    from .reports.jobs import report_job_run
+
+    job = report_job_run(report_job_id=report_job_id)
+    return job.status if job is not None else "deleted"
+
+
+@shared_task
+def report_jobs_fail_stalled_task() -> int:
+    """Mark report jobs whose worker or task was lost as failed (each once)."""
+    from .reports.jobs import report_jobs_fail_stalled
+
+    return report_jobs_fail_stalled()
+
+
+@shared_task
+def report_files_purge_task() -> int:
+    """Delete prepared report files past their retention (idempotent)."""
+    from .reports.jobs import report_files_purge
+
+    return report_files_purge()
