@@ -27,13 +27,15 @@ Then, in the same run:
     transaction, through COMMIT;
 (c) the floor: the events (b) wrote COPY'd as they are into a table exactly like
     outcomes_attendanceevent (its four indexes, no foreign-key checks), commit not waited
-    for: what merely storing them costs, before any checking or summarizing (context);
+    for: what merely storing them costs, before any checking or summarizing — the other
+    reading of "attendance import rate vs COPY": the same rows COPY'd into the table they go to;
 (d) the same files imported again (idempotent: nothing changes);
 (e) a dry run of the same files.
 
 Prints rows/s (attendance.csv rows) and the ratio import ÷ COPY; writes bench/results/outcomes.json
 under the key `import` (other keys of that file are kept).
-Goal (issue 7): the import at no less than a third of COPY's speed (ratio ≤ 3).
+Goal (issue 7): the import at no less than a third of COPY's speed (ratio ≤ 3) — `goal_met`
+against (a), `goal_met_like_for_like` against (c).
 """
 
 # ruff: noqa: S608 - the statements are built from table names, constants and integer ids.
@@ -390,6 +392,8 @@ def part_import(args: argparse.Namespace) -> dict[str, Any]:
         "ratio": ratio,
         "goal": "ratio <= 3: the import at no less than a third of the speed of the bare COPY",
         "goal_met": bool(ratio is not None and ratio <= 3),
+        # The other reading: COPY of the same rows into a table like the one they go to.
+        "goal_met_like_for_like": bool(floor_s and import_s / floor_s <= 3),
         "final_rows_copy_seconds": round(floor_s, 2) if floor_s else None,
         "ratio_to_final_rows_copy": round(import_s / floor_s, 2) if floor_s else None,
         "import_stage_seconds": stages,
@@ -408,6 +412,7 @@ def part_import(args: argparse.Namespace) -> dict[str, Any]:
         **machine(vendor),
     }
     print(f"ratio (import / COPY): {ratio}; goal met: {result['goal_met']}")
+    print(f"goal met against the like-for-like COPY (c): {result['goal_met_like_for_like']}")
     return result
 
 
